@@ -1,0 +1,51 @@
+"""The data contract: table definitions, readers, writers and ``validate``.
+
+The only place raw input is coerced (STYLE.md: validate at the boundary, once). Every
+other stage receives ``Tables`` whose columns have the types documented in ``_read``.
+"""
+
+from ._issues import ERROR_CODES, MAX_ROWS_PER_PROBLEM, Issue, ValidationReport
+from ._read import ARROW_TYPES, PANDAS_DTYPES, Tables
+from ._schema import (
+    AGE_GROUPS,
+    EVENT_TYPES,
+    LIST_SEPARATOR,
+    RACES,
+    SCHEMA,
+    SEXES,
+    TABLE_NAMES,
+    WILDCARD,
+    Column,
+    TableSchema,
+)
+from ._validate import check_frames, docket_keys, read_tables, validate_directory
+from ._write import FORMATS, canonical_text, to_arrow, write_table, write_tables
+
+__all__ = [
+    "AGE_GROUPS",
+    "ARROW_TYPES",
+    "Column",
+    "ERROR_CODES",
+    "EVENT_TYPES",
+    "FORMATS",
+    "Issue",
+    "LIST_SEPARATOR",
+    "MAX_ROWS_PER_PROBLEM",
+    "PANDAS_DTYPES",
+    "RACES",
+    "SCHEMA",
+    "SEXES",
+    "TABLE_NAMES",
+    "TableSchema",
+    "Tables",
+    "ValidationReport",
+    "WILDCARD",
+    "canonical_text",
+    "check_frames",
+    "docket_keys",
+    "read_tables",
+    "to_arrow",
+    "validate_directory",
+    "write_table",
+    "write_tables",
+]

@@ -1,0 +1,330 @@
+"""Whole-directory checks: keys, references between tables, per-type fields, timelines.
+
+``validate_directory`` reports every problem; ``read_tables`` is what the pipeline calls:
+it returns typed tables or raises ``BadInput`` listing what is wrong, so no command ever
+works on half-valid data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .._errors import BadInput
+from . import _issues as msg
+from ._issues import MAX_ROWS_PER_PROBLEM, ValidationReport
+from ._read import Tables, locate_tables, read_table
+from ._schema import EVENT_TYPE_REQUIRES, LIST_SEPARATOR, SCHEMA, WILDCARD
+
+__all__ = ["validate_directory", "read_tables", "check_frames"]
+
+#: Errors listed in a ``BadInput`` message before "... and N more".
+MAX_ERRORS_IN_MESSAGE = 20
+
+
+def validate_directory(directory: Path | str) -> tuple[ValidationReport, Tables | None]:
+    """Check every table in ``directory`` against the contract.
+
+    Returns the report and, when every table could be read, the typed tables (even if
+    the report has errors, so callers can show context).
+    """
+    directory = Path(directory)
+    report = ValidationReport()
+    if not directory.is_dir():
+        report.error("MISSING_TABLE", "*", None, None, f"{directory} is not a directory")
+        return report, None
+    located = locate_tables(directory, report)
+    frames = {}
+    for name, (path, fmt) in located.items():
+        frame = read_table(name, path, fmt, report)
+        if frame is not None:
+            frames[name] = frame
+    check_frames(frames, report)
+    if len(frames) != len(SCHEMA):
+        return report, None
+    sources = {name: path for name, (path, _) in located.items()}
+    return report, Tables(frames, directory, sources)
+
+
+def read_tables(directory: Path | str) -> Tables:
+    """Read and validate a data directory; raise ``BadInput`` on any error."""
+    report, tables = validate_directory(directory)
+    if not report.valid or tables is None:
+        raise BadInput(describe_errors(Path(directory), report))
+    return tables
+
+
+def describe_errors(directory: Path, report: ValidationReport) -> str:
+    shown = [str(e) for e in report.errors[:MAX_ERRORS_IN_MESSAGE]]
+    more = len(report.errors) - len(shown)
+    lines = [f"{directory} does not match the data contract ({len(report.errors)} errors):"]
+    lines += [f"  {line}" for line in shown]
+    if more > 0:
+        lines.append(f"  ... and {more} more; run `sanitizer validate {directory}` for all")
+    return "\n".join(lines)
+
+
+def check_frames(frames: dict[str, pd.DataFrame], report: ValidationReport) -> None:
+    """The checks that span rows or tables, on whatever tables could be read."""
+    for name, frame in frames.items():
+        _check_keys(name, frame, report)
+    for name, frame in frames.items():
+        _check_references(name, frame, frames, report)
+    if "court_events" in frames:
+        _check_event_fields(frames["court_events"], report)
+        _check_dockets(frames["court_events"], report)
+        _check_event_order(frames["court_events"], report)
+        if "arrests" in frames:
+            _check_events_after_arrest(frames["court_events"], frames["arrests"], report)
+    if "arrests" in frames and "persons" in frames:
+        _check_born_before_arrest(frames["arrests"], frames["persons"], report)
+    if "complaints" in frames:
+        _check_complaint_window(frames["complaints"], report)
+    if "patterns" in frames:
+        _check_pattern_sources(frames["patterns"], report)
+    if "access_grants" in frames:
+        _check_grant_window(frames["access_grants"], report)
+
+
+def _check_keys(name: str, frame: pd.DataFrame, report: ValidationReport) -> None:
+    key = list(SCHEMA[name].key)
+    complete = frame[key].notna().all(axis=1)
+    duplicated = frame.duplicated(key, keep="first") & complete
+    rows = np.flatnonzero(duplicated.to_numpy())
+    if rows.size == 0:
+        return
+    first_row = (
+        frame[key]
+        .assign(_row=np.arange(len(frame)) + 1)
+        .groupby(key, sort=False)["_row"]
+        .transform("min")
+        .to_numpy()
+    )
+    shown = rows[:MAX_ROWS_PER_PROBLEM]
+    keys = frame[key].iloc[shown].astype(str).agg("/".join, axis=1).tolist()
+    report.row_errors(
+        "DUPLICATE_KEY",
+        name,
+        "/".join(key),
+        rows,
+        (
+            msg.MSG_DUPLICATE_KEY.format(key=k, first_row=first_row[r])
+            for k, r in zip(keys, shown, strict=True)
+        ),
+    )
+
+
+def _check_references(name, frame, frames, report) -> None:
+    for column in SCHEMA[name].columns:
+        if column.references is None:
+            continue
+        target_table, target_column = column.references
+        if target_table not in frames:
+            continue  # already reported as missing or unreadable
+        known = pd.Index(frames[target_table][target_column].dropna().unique())
+        values = frame[column.name]
+        if column.kind == "list":
+            items = values.str.split(LIST_SEPARATOR).explode().dropna()
+            items = items[(items != "") & (items != WILDCARD)]
+            bad = items[~items.isin(known)]
+            rows, shown = bad.index.to_numpy(), bad.tolist()
+        else:
+            present = values.notna()
+            bad_mask = present & ~values.isin(known)
+            rows = np.flatnonzero(bad_mask.to_numpy())
+            shown = values.iloc[rows[:MAX_ROWS_PER_PROBLEM]].tolist()
+        report.row_errors(
+            "DANGLING_REFERENCE",
+            name,
+            column.name,
+            rows,
+            (
+                msg.MSG_DANGLING.format(
+                    value=v, target_table=target_table, target_column=target_column
+                )
+                for v in shown
+            ),
+        )
+
+
+def _check_event_fields(events: pd.DataFrame, report: ValidationReport) -> None:
+    for event_type, columns in EVENT_TYPE_REQUIRES.items():
+        of_type = (events["EVENT_TYPE"] == event_type).fillna(False).to_numpy()
+        for column in columns:
+            rows = np.flatnonzero(of_type & events[column].isna().to_numpy())
+            report.row_errors(
+                "BAD_VALUE",
+                "court_events",
+                column,
+                rows,
+                (
+                    msg.MSG_REQUIRED_FOR_TYPE.format(column=column, event_type=event_type)
+                    for _ in rows
+                ),
+            )
+
+
+def docket_keys(events: pd.DataFrame) -> pd.Series:
+    """One id per docket: the arrest key plus DOCKET_ID (null = the arrest's single docket)."""
+    return events["ARREST_KEY"].astype("str") + "\x1f" + events["DOCKET_ID"].fillna("")
+
+
+def _check_dockets(events: pd.DataFrame, report: ValidationReport) -> None:
+    named = events.dropna(subset=["DOCKET_ID", "ARREST_KEY"])
+    owners = named.groupby("DOCKET_ID", sort=False)["ARREST_KEY"].transform("first")
+    conflicting = named[named["ARREST_KEY"] != owners]
+    rows = conflicting.index.to_numpy()
+    report.row_errors(
+        "BAD_VALUE",
+        "court_events",
+        "DOCKET_ID",
+        rows,
+        (
+            msg.MSG_DOCKET_TWO_ARRESTS.format(docket=d, other=o)
+            for d, o in zip(conflicting["DOCKET_ID"], owners[conflicting.index], strict=True)
+        ),
+    )
+
+
+#: (event kind needing a predecessor, predecessor, message): on the same docket, on or before.
+_PREDECESSORS = (
+    (
+        ("DISPOSITION", "ACD_RESTORED"),
+        ("DISPOSITION", "ACD_GRANTED"),
+        "ACD_RESTORED without an earlier ACD_GRANTED on the same docket",
+    ),
+    (
+        ("APPEAL_DECIDED", None),
+        ("PEOPLE_APPEAL_FILED", None),
+        "APPEAL_DECIDED without an earlier PEOPLE_APPEAL_FILED on the same docket",
+    ),
+    (
+        ("SENTENCE", None),
+        ("CONVICTION", None),
+        "SENTENCE without an earlier CONVICTION on the same docket",
+    ),
+    (
+        ("RELEASE", None),
+        ("SENTENCE", None),
+        "RELEASE without an earlier SENTENCE on the same docket",
+    ),
+    (
+        ("SUPERVISION_END", None),
+        ("SENTENCE", None),
+        "SUPERVISION_END without an earlier SENTENCE on the same docket",
+    ),
+    (
+        ("SUPERVISION_REVOKED", None),
+        ("SENTENCE", None),
+        "SUPERVISION_REVOKED without an earlier SENTENCE on the same docket",
+    ),
+)
+
+
+def _kind_mask(events: pd.DataFrame, kind: tuple[str, str | None]) -> np.ndarray:
+    event_type, disposition = kind
+    mask = events["EVENT_TYPE"] == event_type
+    if disposition is not None:
+        mask &= events["DISPOSITION"] == disposition
+    return mask.fillna(False).to_numpy(dtype=bool)
+
+
+def _check_event_order(events: pd.DataFrame, report: ValidationReport) -> None:
+    dockets = docket_keys(events)
+    dates = events["EVENT_DATE"]
+    for kind, predecessor, message in _PREDECESSORS:
+        needs = _kind_mask(events, kind)
+        if not needs.any():
+            continue
+        earliest = dates[_kind_mask(events, predecessor)].groupby(dockets).min()
+        first_predecessor = dockets[needs].map(earliest)
+        ok = first_predecessor.notna() & (first_predecessor <= dates[needs])
+        rows = np.flatnonzero(needs)[~ok.to_numpy(dtype=bool)]
+        report.row_errors("BAD_TIMELINE", "court_events", "EVENT_TYPE", rows, (message for _ in rows))
+
+
+def _check_events_after_arrest(events, arrests, report) -> None:
+    arrest_date = events["ARREST_KEY"].map(
+        arrests.drop_duplicates("ARREST_KEY").set_index("ARREST_KEY")["ARREST_DATE"]
+    )
+    before = (events["EVENT_DATE"] < arrest_date).fillna(False).to_numpy(dtype=bool)
+    rows = np.flatnonzero(before)
+    shown = rows[:MAX_ROWS_PER_PROBLEM]
+    report.row_errors(
+        "BAD_TIMELINE",
+        "court_events",
+        "EVENT_DATE",
+        rows,
+        (
+            f"event on {e:%Y-%m-%d} is before its arrest {k} on {a:%Y-%m-%d}"
+            for e, k, a in zip(
+                events["EVENT_DATE"].iloc[shown],
+                events["ARREST_KEY"].iloc[shown],
+                arrest_date.iloc[shown],
+                strict=True,
+            )
+        ),
+    )
+
+
+def _check_born_before_arrest(arrests, persons, report) -> None:
+    birth = arrests["PERSON_ID"].map(
+        persons.drop_duplicates("PERSON_ID").set_index("PERSON_ID")["BIRTH_YEAR"]
+    )
+    too_early = (arrests["ARREST_DATE"].dt.year < birth).fillna(False).to_numpy(dtype=bool)
+    rows = np.flatnonzero(too_early)
+    shown = rows[:MAX_ROWS_PER_PROBLEM]
+    report.row_errors(
+        "BAD_TIMELINE",
+        "arrests",
+        "ARREST_DATE",
+        rows,
+        (
+            f"arrest on {d:%Y-%m-%d} is before its person's birth year {b}"
+            for d, b in zip(arrests["ARREST_DATE"].iloc[shown], birth.iloc[shown], strict=True)
+        ),
+    )
+
+
+def _moment(dates: pd.Series, times: pd.Series) -> pd.Series:
+    seconds = pd.to_timedelta(times.fillna("00:00:00"))
+    return dates + seconds
+
+
+def _check_complaint_window(complaints, report) -> None:
+    start = _moment(complaints["CMPLNT_FR_DT"], complaints["CMPLNT_FR_TM"])
+    end = _moment(complaints["CMPLNT_TO_DT"], complaints["CMPLNT_TO_TM"])
+    rows = np.flatnonzero((end < start).fillna(False).to_numpy(dtype=bool))
+    report.row_errors(
+        "BAD_TIMELINE",
+        "complaints",
+        "CMPLNT_TO_DT",
+        rows,
+        ("the complaint's window ends (TO) before it starts (FR)" for _ in rows),
+    )
+
+
+def _check_pattern_sources(patterns, report) -> None:
+    needs = (patterns["PATTERN_SOURCE"] == "ARREST_DERIVED").fillna(False)
+    rows = np.flatnonzero((needs & patterns["ESTABLISHED_BY_ARREST_KEY"].isna()).to_numpy())
+    report.row_errors(
+        "BAD_VALUE",
+        "patterns",
+        "ESTABLISHED_BY_ARREST_KEY",
+        rows,
+        ("required for an ARREST_DERIVED membership but empty" for _ in rows),
+    )
+
+
+def _check_grant_window(grants, report) -> None:
+    inverted = (grants["EXPIRES_AT"] < grants["EFFECTIVE_FROM"]).fillna(False)
+    rows = np.flatnonzero(inverted.to_numpy(dtype=bool))
+    report.row_errors(
+        "BAD_TIMELINE",
+        "access_grants",
+        "EXPIRES_AT",
+        rows,
+        ("the grant expires before it takes effect" for _ in rows),
+    )

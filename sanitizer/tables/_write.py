@@ -1,0 +1,98 @@
+"""Write tables in the contract's formats, and their canonical text.
+
+The canonical text of a value is what CONTRACT.md's content digest hashes and what the
+CSV writer prints, so a table written as CSV and read back hashes to the same digest as
+its Parquet twin: dates ``YYYY-MM-DD``, booleans ``true``/``false``, integers in decimal,
+floats in their shortest round-trip form as Arrow prints them (``72``, ``40.7``,
+``1e-7``), null as the empty string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ._read import ARROW_TYPES
+from ._schema import SCHEMA, TableSchema
+
+__all__ = ["to_arrow", "canonical_text", "write_table", "write_tables", "FORMATS"]
+
+FORMATS = ("parquet", "csv")
+
+
+def to_arrow(frame: pd.DataFrame, schema: TableSchema) -> pa.Table:
+    """A frame in the in-memory types -> an Arrow table in contract order and types.
+
+    Raises ``KeyError`` naming the missing columns; values that do not fit their type
+    raise from Arrow. Writers of synthetic or derived tables call this, so what they
+    write is exactly what readers expect.
+    """
+    missing = [c for c in schema.column_names if c not in frame.columns]
+    if missing:
+        raise KeyError(f"{schema.name}: frame lacks contract columns {missing}")
+    arrays = []
+    for column in schema.columns:
+        series = frame[column.name]
+        arrow_type = ARROW_TYPES[column.kind]
+        if column.kind == "date":
+            values = pd.to_datetime(series).astype("datetime64[s]")
+            array = pa.array(values, type=pa.timestamp("s"), from_pandas=True)
+            array = pc.cast(array, pa.date32())
+        elif column.kind == "bool":
+            array = pa.array(series.fillna(column.null_as).astype(bool), type=pa.bool_())
+        else:
+            array = pa.array(series, type=arrow_type, from_pandas=True)
+        arrays.append(array)
+    return pa.Table.from_arrays(arrays, names=schema.column_names)
+
+
+def canonical_text(table: pa.Table) -> pa.Table:
+    """Every column as its canonical CSV text (nulls stay null)."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type):
+            columns.append(column)
+        else:
+            columns.append(pc.cast(column, pa.string()))
+    return pa.Table.from_arrays(columns, names=table.column_names)
+
+
+def write_table(frame: pd.DataFrame, name: str, directory: Path, fmt: str = "parquet") -> Path:
+    """Write one table as ``directory/NAME.fmt``; deterministic bytes for equal input."""
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    schema = SCHEMA[name]
+    table = to_arrow(frame, schema)
+    path = Path(directory) / f"{name}.{fmt}"
+    if fmt == "parquet":
+        pq.write_table(
+            table,
+            path,
+            compression="zstd",
+            row_group_size=1 << 20,
+            write_statistics=True,
+        )
+    else:
+        pacsv.write_csv(
+            canonical_text(table),
+            path,
+            write_options=pacsv.WriteOptions(quoting_style="needed"),
+        )
+    return path
+
+
+def write_tables(
+    frames: Mapping[str, pd.DataFrame], directory: Path, fmt: str = "parquet"
+) -> dict[str, Path]:
+    """Write every contract table present in ``frames``; returns the paths by name."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    return {
+        name: write_table(frames[name], name, directory, fmt) for name in SCHEMA if name in frames
+    }
