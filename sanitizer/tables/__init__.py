@@ -4,6 +4,7 @@ The only place raw input is coerced (STYLE.md: validate at the boundary, once). 
 other stage receives ``Tables`` whose columns have the types documented in ``_read``.
 """
 
+from ._frames import make_frame
 from ._issues import ERROR_CODES, MAX_ROWS_PER_PROBLEM, Issue, ValidationReport
 from ._read import ARROW_TYPES, PANDAS_DTYPES, Tables
 from ._schema import (
@@ -43,6 +44,7 @@ __all__ = [
     "canonical_text",
     "check_frames",
     "docket_keys",
+    "make_frame",
     "read_tables",
     "to_arrow",
     "validate_directory",

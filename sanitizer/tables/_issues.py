@@ -48,7 +48,9 @@ MSG_BAD_VOCAB = "{received!r} is not one of {allowed}"
 MSG_DUPLICATE_KEY = "key {key} already appears at row {first_row}"
 MSG_DANGLING = "{value!r} not found in {target_table}.{target_column}"
 MSG_MORE_ROWS = "... and {more:,} more rows with the same problem ({code} in {table}.{column})"
-MSG_DOCKET_TWO_ARRESTS = "docket {docket!r} also belongs to arrest {other!r}; a docket has one arrest"
+MSG_DOCKET_TWO_ARRESTS = (
+    "docket {docket!r} also belongs to arrest {other!r}; a docket has one arrest"
+)
 
 
 @dataclass(frozen=True)

@@ -202,7 +202,9 @@ class _Coercer:
             parsed = pc.strptime(
                 pc.if_else(ok, text, None), format="%Y-%m-%d", unit="s", error_is_null=True
             )
-            ok = pc.and_(ok, pc.is_valid(parsed))
+            # strptime rolls 2022-02-30 over to March: a real date prints back unchanged
+            round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
+            ok = pc.and_(ok, pc.fill_null(round_trip, False))
             self.cell_errors(code, column, raw, pc.invert(ok), template)
             return pc.cast(parsed, pa.date32())
         self.cell_errors(code, column, raw, pc.invert(ok), template)
@@ -293,9 +295,7 @@ def _canonical_list(values: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(pc.equal(text, ""), None, text)
 
 
-def read_table(
-    name: str, path: Path, fmt: str, report: ValidationReport
-) -> pd.DataFrame | None:
+def read_table(name: str, path: Path, fmt: str, report: ValidationReport) -> pd.DataFrame | None:
     """Read one table and coerce it; problems go to ``report``. None if unreadable."""
     schema = SCHEMA[name]
     try:

@@ -173,7 +173,13 @@ def docket_keys(events: pd.DataFrame) -> pd.Series:
 
 def _check_dockets(events: pd.DataFrame, report: ValidationReport) -> None:
     named = events.dropna(subset=["DOCKET_ID", "ARREST_KEY"])
-    owners = named.groupby("DOCKET_ID", sort=False)["ARREST_KEY"].transform("first")
+    # the docket's owner is the arrest most of its rows name: the odd rows out are wrong
+    counts = named.groupby(["DOCKET_ID", "ARREST_KEY"], sort=False).size()
+    if counts.index.get_level_values(0).is_unique:
+        return
+    owner_of = counts.sort_values(ascending=False, kind="stable").reset_index()
+    owner_of = owner_of.drop_duplicates("DOCKET_ID").set_index("DOCKET_ID")["ARREST_KEY"]
+    owners = _lookup(named["DOCKET_ID"], owner_of)
     conflicting = named[named["ARREST_KEY"] != owners]
     rows = conflicting.index.to_numpy()
     report.row_errors(
@@ -239,16 +245,22 @@ def _check_event_order(events: pd.DataFrame, report: ValidationReport) -> None:
         if not needs.any():
             continue
         earliest = dates[_kind_mask(events, predecessor)].groupby(dockets).min()
-        first_predecessor = dockets[needs].map(earliest)
+        first_predecessor = _lookup(dockets[needs], earliest)
         ok = first_predecessor.notna() & (first_predecessor <= dates[needs])
         rows = np.flatnonzero(needs)[~ok.to_numpy(dtype=bool)]
-        report.row_errors("BAD_TIMELINE", "court_events", "EVENT_TYPE", rows, (message for _ in rows))
+        report.row_errors(
+            "BAD_TIMELINE", "court_events", "EVENT_TYPE", rows, (message for _ in rows)
+        )
+
+
+def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` (indexed by key) looked up for each of ``keys``, keeping the dtype."""
+    values = values[~values.index.duplicated()]
+    return pd.Series(values.reindex(keys).to_numpy(), index=keys.index, dtype=values.dtype)
 
 
 def _check_events_after_arrest(events, arrests, report) -> None:
-    arrest_date = events["ARREST_KEY"].map(
-        arrests.drop_duplicates("ARREST_KEY").set_index("ARREST_KEY")["ARREST_DATE"]
-    )
+    arrest_date = _lookup(events["ARREST_KEY"], arrests.set_index("ARREST_KEY")["ARREST_DATE"])
     before = (events["EVENT_DATE"] < arrest_date).fillna(False).to_numpy(dtype=bool)
     rows = np.flatnonzero(before)
     shown = rows[:MAX_ROWS_PER_PROBLEM]
@@ -270,9 +282,7 @@ def _check_events_after_arrest(events, arrests, report) -> None:
 
 
 def _check_born_before_arrest(arrests, persons, report) -> None:
-    birth = arrests["PERSON_ID"].map(
-        persons.drop_duplicates("PERSON_ID").set_index("PERSON_ID")["BIRTH_YEAR"]
-    )
+    birth = _lookup(arrests["PERSON_ID"], persons.set_index("PERSON_ID")["BIRTH_YEAR"])
     too_early = (arrests["ARREST_DATE"].dt.year < birth).fillna(False).to_numpy(dtype=bool)
     rows = np.flatnonzero(too_early)
     shown = rows[:MAX_ROWS_PER_PROBLEM]

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench [SCALE=small|nyc]` writes docs/benchmarks.md."""

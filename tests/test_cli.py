@@ -1,0 +1,64 @@
+"""The command line: exit codes, JSON outputs and help texts (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from tables.conftest import minimal_frames
+from typer.testing import CliRunner
+
+from sanitizer.cli import app
+from sanitizer.tables import write_tables
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_every_command_has_help_text():
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        assert command.help and command.help.strip(), f"`sanitizer {name}` has no help"
+        result = invoke(name, "--help")
+        assert result.exit_code == 0, result.output
+
+
+def test_validate_json_on_valid_data(tmp_path):
+    write_tables(minimal_frames(), tmp_path, "csv")
+    result = invoke("validate", tmp_path, "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == {"valid": True, "errors": [], "warnings": []}
+
+
+def test_validate_reports_every_error_and_exits_2(tmp_path):
+    frames = minimal_frames()
+    frames["persons"].loc[0, "SEX"] = "Q"
+    frames["arrests"].loc[1, "PERSON_ID"] = "P404"
+    write_tables(frames, tmp_path, "parquet")
+    result = invoke("validate", tmp_path, "--json")
+    assert result.exit_code == 2
+    payload = json.loads(result.stdout)
+    assert payload["valid"] is False
+    assert [(e["code"], e["table"], e["column"], e["row"]) for e in payload["errors"]] == [
+        ("BAD_VALUE", "persons", "SEX", 1),
+        ("DANGLING_REFERENCE", "arrests", "PERSON_ID", 2),
+    ]
+    assert set(payload["errors"][0]) >= {"code", "table", "column", "row", "message"}
+
+
+def test_validate_human_output_names_the_problem(tmp_path):
+    frames = minimal_frames()
+    frames["persons"].loc[0, "SEX"] = "Q"
+    write_tables(frames, tmp_path, "parquet")
+    result = invoke("validate", tmp_path)
+    assert result.exit_code == 2
+    assert "BAD_VALUE persons.SEX row 1" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["validate"], ["synth", "--scale", "huge"], ["nonsense"]])
+def test_usage_errors_exit_2(args):
+    assert invoke(*args).exit_code == 2
