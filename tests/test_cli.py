@@ -6,7 +6,7 @@ import json
 
 import pytest
 import typer
-from tables.conftest import minimal_frames
+from minimal_data import minimal_frames
 from typer.testing import CliRunner
 
 from sanitizer.cli import app

@@ -20,7 +20,7 @@ from ._schema import (
     TableSchema,
 )
 from ._validate import check_frames, docket_keys, read_tables, validate_directory
-from ._write import FORMATS, canonical_text, to_arrow, write_table, write_tables
+from ._write import FORMATS, canonical_text, content_digest, to_arrow, write_table, write_tables
 
 __all__ = [
     "AGE_GROUPS",
@@ -42,6 +42,7 @@ __all__ = [
     "ValidationReport",
     "WILDCARD",
     "canonical_text",
+    "content_digest",
     "check_frames",
     "docket_keys",
     "make_frame",

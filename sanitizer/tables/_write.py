@@ -9,6 +9,7 @@ floats in their shortest round-trip form as Arrow prints them (``72``, ``40.7``,
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import pyarrow.parquet as pq
 from ._read import ARROW_TYPES
 from ._schema import SCHEMA, TableSchema
 
-__all__ = ["to_arrow", "canonical_text", "write_table", "write_tables", "FORMATS"]
+__all__ = ["to_arrow", "canonical_text", "content_digest", "write_table", "write_tables", "FORMATS"]
 
 FORMATS = ("parquet", "csv")
 
@@ -96,3 +97,29 @@ def write_tables(
     return {
         name: write_table(frames[name], name, directory, fmt) for name in SCHEMA if name in frames
     }
+
+
+def content_digest(frame: pd.DataFrame, name: str) -> str:
+    """SHA-256 of a table in CONTRACT.md's canonical form, as hex.
+
+    Rows sorted by the table's key (byte order of the key texts), columns in contract
+    order, each value as its canonical text (null = empty), fields joined by ``\\x1f`` and
+    rows by ``\\n``. The same for CSV and Parquet input, and for any row order. Unlike
+    MLflow's dataset digest, every row counts.
+    """
+    schema = SCHEMA[name]
+    text = canonical_text(to_arrow(frame, schema))
+    if text.num_rows:
+        sort_keys = [(k, "ascending") for k in schema.key]
+        text = text.take(pc.sort_indices(text, sort_keys=sort_keys))
+    lines = pc.binary_join_element_wise(*[pc.fill_null(c, "") for c in text.columns], "\x1f")
+    digest = hashlib.sha256()
+    for start in range(0, len(lines), _DIGEST_BATCH):
+        batch = lines.slice(start, _DIGEST_BATCH)
+        if start:
+            digest.update(b"\n")
+        digest.update("\n".join(batch.to_pylist()).encode("utf-8"))
+    return digest.hexdigest()
+
+
+_DIGEST_BATCH = 1 << 16

@@ -61,3 +61,24 @@ def test_empty_tables_are_header_only_files(frames, write, fmt):
     tables = read_tables(directory)
     assert all(len(tables[name]) == 0 for name in SCHEMA)
     assert isinstance(to_arrow(tables["persons"], SCHEMA["persons"]), pa.Table)
+
+
+def test_content_digest_follows_the_canonical_form(frames):
+    import hashlib
+
+    from sanitizer.tables import content_digest
+
+    expected = hashlib.sha256(b"P1\x1f1990\x1fM\x1fBLACK\nP2\x1f1985\x1fF\x1fWHITE HISPANIC")
+    assert content_digest(frames["persons"], "persons") == expected.hexdigest()
+    shuffled = frames["arrests"].iloc[::-1]
+    assert content_digest(shuffled, "arrests") == content_digest(frames["arrests"], "arrests")
+    assert content_digest(frames["persons"].iloc[0:0], "persons") == hashlib.sha256().hexdigest()
+
+
+def test_content_digest_is_the_same_for_csv_and_parquet(frames, write):
+    from sanitizer.tables import content_digest
+
+    a = read_tables(write(frames, "parquet", "a"))
+    b = read_tables(write(frames, "csv", "b"))
+    for name in SCHEMA:
+        assert content_digest(a[name], name) == content_digest(b[name], name)
