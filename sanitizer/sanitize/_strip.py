@@ -157,9 +157,7 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     clean_arrests = arrests[~arrest_out]
     persons = tables["persons"]
     person_in = persons["PERSON_ID"].isin(pd.Index(clean_arrests["PERSON_ID"].unique()))
-    removals.append(
-        _removal("person", persons.loc[~person_in, "PERSON_ID"], None, None)
-    )
+    removals.append(_removal("person", persons.loc[~person_in, "PERSON_ID"], None, None))
     grants = tables["access_grants"]
     removals.append(_removal("access_grant", grants["GRANT_ID"], None, None))
 
