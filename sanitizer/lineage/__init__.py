@@ -1,0 +1,9 @@
+"""Lineage: commitments, the three training-side checks, and the lineage report.
+
+Nothing here trusts the sanitizer's own word: each check recomputes what it needs from
+the raw tables and the registry snapshot.
+"""
+
+from ._commitments import PROOF_FORMAT, DataCommitments, TableCommitment, commit_tables
+
+__all__ = ["PROOF_FORMAT", "DataCommitments", "TableCommitment", "commit_tables"]
