@@ -5,5 +5,14 @@ the raw tables and the registry snapshot.
 """
 
 from ._commitments import PROOF_FORMAT, DataCommitments, TableCommitment, commit_tables
+from ._fingerprint import IGNORED_PARAMS, component_fingerprints, fingerprint
 
-__all__ = ["PROOF_FORMAT", "DataCommitments", "TableCommitment", "commit_tables"]
+__all__ = [
+    "IGNORED_PARAMS",
+    "component_fingerprints",
+    "fingerprint",
+    "PROOF_FORMAT",
+    "DataCommitments",
+    "TableCommitment",
+    "commit_tables",
+]

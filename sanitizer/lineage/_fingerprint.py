@@ -1,0 +1,136 @@
+"""Canonical fingerprints of fitted state and of training matrices.
+
+A saved model file is no fingerprint: a scikit-learn forest with a fixed ``random_state``
+is identical across runs and ``n_jobs`` settings, while its skops or pickle bytes differ
+from run to run (archive timestamps, the stored ``n_jobs``). So the fingerprint hashes
+what was *fitted*: every public attribute ending in ``_`` (sklearn's convention), every
+tree's node arrays, recursively, plus the hyper-parameters that change what is computed.
+Parameters that only say how to compute (``n_jobs``, ``verbose``) are left out.
+
+The encoding is a tagged byte stream fed to SHA-256: floats by their IEEE bits, arrays by
+dtype, shape and bytes, mappings in sorted key order. Two fitted objects get the same
+fingerprint exactly when a reviewer would call them the same model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["fingerprint", "component_fingerprints", "IGNORED_PARAMS"]
+
+#: Hyper-parameters that do not change the fitted result.
+IGNORED_PARAMS = frozenset({"n_jobs", "verbose", "copy", "memory", "pre_dispatch"})
+
+
+def fingerprint(obj) -> str:
+    """SHA-256 (hex) of an object's canonical encoding (see module docstring)."""
+    digest = hashlib.sha256()
+    _feed(digest, obj, depth=0)
+    return digest.hexdigest()
+
+
+def component_fingerprints(components: Mapping[str, object]) -> dict[str, str]:
+    """Fingerprint each named fitted component (vocabulary, scaler, sampler, model)."""
+    return {name: fingerprint(component) for name, component in sorted(components.items())}
+
+
+def _tag(digest, tag: bytes, payload: bytes = b"") -> None:
+    digest.update(tag)
+    digest.update(struct.pack("<Q", len(payload)))
+    digest.update(payload)
+
+
+def _fitted_state(estimator) -> dict:
+    params = {
+        k: v
+        for k, v in estimator.get_params(deep=False).items()
+        if k not in IGNORED_PARAMS and not hasattr(v, "get_params")
+    }
+    fitted = {
+        k: v
+        for k, v in vars(estimator).items()
+        if k.endswith("_") and not k.startswith("_") and k not in IGNORED_PARAMS
+    }
+    nested = {k: v for k, v in estimator.get_params(deep=False).items() if hasattr(v, "get_params")}
+    return {"params": params, "fitted": fitted, "nested": nested}
+
+
+def _feed(digest, obj, depth: int) -> None:
+    if depth > 64:
+        raise ValueError("object nests too deeply to fingerprint")
+    if obj is None:
+        _tag(digest, b"N")
+    elif isinstance(obj, bool | np.bool_):
+        _tag(digest, b"B", b"\x01" if obj else b"\x00")
+    elif isinstance(obj, int | np.integer):
+        _tag(digest, b"I", str(int(obj)).encode())
+    elif isinstance(obj, float | np.floating):
+        _tag(digest, b"F", struct.pack("<d", float(obj)))
+    elif isinstance(obj, str):
+        _tag(digest, b"S", obj.encode("utf-8"))
+    elif isinstance(obj, bytes):
+        _tag(digest, b"Y", obj)
+    elif isinstance(obj, np.ndarray):
+        _feed_array(digest, obj, depth)
+    elif isinstance(obj, pd.DataFrame):
+        _tag(digest, b"D", str(obj.shape).encode())
+        for name in obj.columns:
+            _feed(digest, str(name), depth + 1)
+            _feed(digest, obj[name].to_numpy(), depth + 1)
+    elif isinstance(obj, pd.Series):
+        _feed(digest, obj.to_numpy(), depth + 1)
+    elif isinstance(obj, Mapping):
+        _tag(digest, b"M", str(len(obj)).encode())
+        for key in sorted(obj, key=repr):
+            _feed(digest, key, depth + 1)
+            _feed(digest, obj[key], depth + 1)
+    elif isinstance(obj, list | tuple):
+        _tag(digest, b"L", str(len(obj)).encode())
+        for item in obj:
+            _feed(digest, item, depth + 1)
+    elif isinstance(obj, set | frozenset):
+        _feed(digest, sorted(obj, key=repr), depth + 1)
+    elif type(obj).__name__ == "Tree" and hasattr(obj, "__getstate__"):
+        _tag(digest, b"T")
+        _feed(digest, obj.__getstate__(), depth + 1)
+    elif hasattr(obj, "get_params"):
+        _tag(digest, b"E", f"{type(obj).__module__}.{type(obj).__qualname__}".encode())
+        _feed(digest, _fitted_state(obj), depth + 1)
+    elif hasattr(obj, "tocsr") and hasattr(obj, "shape"):
+        csr = obj.tocsr()
+        csr.sort_indices()
+        _tag(digest, b"X", str(csr.shape).encode())
+        for part in (csr.data, csr.indices, csr.indptr):
+            _feed(digest, part, depth + 1)
+    elif isinstance(obj, np.random.RandomState | np.random.Generator):
+        _tag(digest, b"R")  # a generator's state says nothing about the fitted result
+    elif callable(obj):
+        _tag(digest, b"C", getattr(obj, "__qualname__", type(obj).__name__).encode())
+    else:
+        raise TypeError(
+            f"cannot fingerprint {type(obj).__module__}.{type(obj).__qualname__}; "
+            "give it get_params() and fitted attributes ending in '_', or convert it"
+        )
+
+
+def _feed_array(digest, array: np.ndarray, depth: int) -> None:
+    if array.dtype.hasobject:
+        _tag(digest, b"O", str(array.shape).encode())
+        for item in array.ravel(order="C"):
+            _feed(digest, item, depth + 1)
+        return
+    if array.dtype.names:  # structured (tree nodes): field by field
+        _tag(digest, b"A", f"{array.dtype.descr}{array.shape}".encode())
+        for name in array.dtype.names:
+            _feed_array(digest, np.ascontiguousarray(array[name]), depth + 1)
+        return
+    canonical = np.ascontiguousarray(array)
+    if canonical.dtype.byteorder == ">":
+        canonical = canonical.byteswap().view(canonical.dtype.newbyteorder("<"))
+    _tag(digest, b"A", f"{canonical.dtype.str}{canonical.shape}".encode())
+    digest.update(canonical.tobytes())
