@@ -14,7 +14,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -39,6 +39,8 @@ app = typer.Typer(
 stderr = Console(stderr=True)
 
 DEMO_AS_OF = date(2026, 6, 1)
+#: Progress steps of ``synth.generate`` (people ... truth) plus writing the files.
+SYNTH_STAGES = 9
 
 
 class Scale(str, Enum):
@@ -65,6 +67,42 @@ HomeOption = Annotated[
     ),
 ]
 SeedOption = Annotated[int, typer.Option("--seed", help="Random seed.")]
+DataOption = Annotated[
+    Path, typer.Option("--data", help="Folder holding the seven input tables.", show_default=False)
+]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SANITIZER_DB_URL",
+        help="SQLAlchemy URL of the registry database (default HOME/registry.db).",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", help="Date the registry is replayed to, YYYY-MM-DD (default today, UTC)."
+    ),
+]
+
+
+class Policy(str, Enum):
+    strict = "strict"
+    statutory = "statutory"
+
+
+PolicyOption = Annotated[Policy, typer.Option("--policy", help="Which statuses are excluded.")]
+
+
+def parse_as_of(value: str | None, default: date | None = None) -> date:
+    """``--as-of`` as a date; today (UTC) when absent."""
+    if value is None:
+        return default or datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"--as-of {value!r} is not a date YYYY-MM-DD") from None
 
 
 def emit(payload: dict, as_json: bool, human: Callable[[], None] | None = None) -> None:
@@ -117,14 +155,15 @@ def synthesize(scale: str, seed: int, out: Path, fmt: str, overwrite: bool = Fal
     The tables are written to a temporary sibling folder and moved into place only when
     every file is complete, so an interrupted run never leaves a half-written data set.
     """
-    from .synth import SCALES, generate, write_world
+    from .synth import generate, write_world
 
     _require_empty_target(out, overwrite)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        with stage_progress(f"synth {scale}", SCALES[scale].stages) as advance:
+        with stage_progress(f"synth {scale}", SYNTH_STAGES) as advance:
             world = generate(scale, seed, progress=advance)
+            advance("write")
             rows = write_world(world, staging, fmt)
         if out.exists():
             shutil.rmtree(out)
@@ -216,6 +255,217 @@ def demo(
         console.print(f"Look at them: sanitizer validate {data}")
 
     emit(payload, as_json, human)
+
+
+registry_app = typer.Typer(
+    help="The sealing registry: New York's rules replayed over court events.",
+    no_args_is_help=True,
+)
+records_app = typer.Typer(help="The court-order access gate.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+app.add_typer(registry_app, name="registry")
+app.add_typer(records_app, name="records")
+app.add_typer(audit_app, name="audit")
+
+
+def open_registry(home: Path | None, db: str | None):
+    """The home's registry; opened only after the inputs were read, so bad input changes nothing."""
+    from .registry._registry import Registry
+
+    return Registry(Home.resolve(home, db))
+
+
+def load_tables(data: Path):
+    from .tables import read_tables
+
+    return read_tables(data)
+
+
+@registry_app.command("build")
+def registry_build(
+    data: DataOption,
+    as_of: AsOfOption = None,
+    policy: PolicyOption = Policy.strict,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Replay the court events through the rules and store a registry snapshot."""
+    try:
+        day = parse_as_of(as_of)
+        tables = load_tables(data)
+        snapshot = open_registry(home, db).build(tables, day, policy.value)
+    except SanitizerError as error:
+        raise fail(error) from None
+    payload = snapshot.to_dict()
+
+    def human():
+        console = Console()
+        console.print(
+            f"snapshot [bold]{payload['snapshot_id']}[/] as of {payload['as_of']}, "
+            f"policy {payload['policy']}: {payload['excluded']:,} of {payload['arrests']:,} "
+            "arrests excluded"
+        )
+        table = Table("status", "arrests")
+        for status, n in payload["counts"].items():
+            table.add_row(status, f"{n:,}")
+        console.print(table)
+        console.print(f"digest        {payload['digest']}")
+        console.print(f"excluded_root {payload['excluded_root']}")
+
+    emit(payload, as_json, human)
+
+
+@registry_app.command("explain")
+def registry_explain(
+    arrest_key: Annotated[str, typer.Argument(help="The ARREST_KEY to explain.")],
+    data: DataOption,
+    as_of: AsOfOption = None,
+    policy: PolicyOption = Policy.strict,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """One arrest's status, the statute and event behind it, and when that may change."""
+    try:
+        day = parse_as_of(as_of)
+        tables = load_tables(data)
+        payload = open_registry(home, db).explain(tables, arrest_key, day, policy.value)
+    except SanitizerError as error:
+        raise fail(error) from None
+
+    def human():
+        console = Console()
+        for key, value in payload.items():
+            console.print(f"{key:17} {value}", highlight=False, soft_wrap=True)
+
+    emit(payload, as_json, human)
+
+
+@registry_app.command("export")
+def registry_export(
+    data: DataOption,
+    out: Annotated[Path, typer.Option("--out", help="Parquet file, or CSV by extension.")],
+    as_of: AsOfOption = None,
+    policy: PolicyOption = Policy.strict,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Write every arrest's status as one row (the columns of `registry explain`)."""
+    try:
+        day = parse_as_of(as_of)
+        tables = load_tables(data)
+        rows = open_registry(home, db).export(tables, day, policy.value, out)
+    except SanitizerError as error:
+        raise fail(error) from None
+    emit(
+        {"path": str(out), "rows": rows},
+        as_json,
+        lambda: Console().print(f"{rows:,} rows -> {out}"),
+    )
+
+
+class RecordType(str, Enum):
+    ARREST_REPORT = "ARREST_REPORT"
+    PHOTO = "PHOTO"
+    PRINTS = "PRINTS"
+    COMPLAINT_LINKS = "COMPLAINT_LINKS"
+    COURT_PAPERS = "COURT_PAPERS"
+    DA_FILE = "DA_FILE"
+    PROPERTY = "PROPERTY"
+
+
+class Purpose(str, Enum):
+    INVESTIGATION_OF_SPECIFIC_CRIME = "INVESTIGATION_OF_SPECIFIC_CRIME"
+    LICENSE_REVIEW = "LICENSE_REVIEW"
+    SUPERVISION = "SUPERVISION"
+    EMPLOYMENT = "EMPLOYMENT"
+    SUBJECT_REQUEST = "SUBJECT_REQUEST"
+
+
+@records_app.command("show")
+def records_show(
+    arrest_key: Annotated[str, typer.Argument(help="The ARREST_KEY whose records are requested.")],
+    data: DataOption,
+    requester: Annotated[
+        str, typer.Option("--as", help="Who asks (a user id, or the subject's PERSON_ID).")
+    ],
+    purpose: Annotated[Purpose, typer.Option("--purpose", help="Why; must match the grant's.")],
+    grant: Annotated[
+        str | None, typer.Option("--grant", help="GRANT_ID of the order relied on.")
+    ] = None,
+    record_type: Annotated[
+        RecordType, typer.Option("--record-type", help="Which record.")
+    ] = RecordType.ARREST_REPORT,
+    case_no: Annotated[
+        str | None, typer.Option("--case-no", help="Case or complaint number.")
+    ] = None,
+    as_of: AsOfOption = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """The access gate: show the record if the law allows it; every attempt is audited."""
+    from .registry import AccessRequest
+
+    try:
+        day = parse_as_of(as_of)
+        tables = load_tables(data)
+        request = AccessRequest(
+            arrest_key=arrest_key,
+            requester=requester,
+            purpose=purpose.value,
+            as_of=day,
+            grant_id=grant,
+            record_type=record_type.value,
+            case_no=case_no,
+        )
+        outcome = open_registry(home, db).show_record(tables, request)
+    except SanitizerError as error:
+        raise fail(error) from None
+    payload = outcome.to_dict()
+
+    def human():
+        console = Console()
+        verdict = "[green]GRANTED[/]" if payload["granted"] else "[red]DENIED[/]"
+        console.print(f"{verdict} {payload['reason']} (audit entry {payload['audit_seq']})")
+        if payload.get("record") is not None:
+            console.print_json(data=payload["record"])
+
+    emit(payload, as_json, human)
+    if not payload["granted"]:
+        raise typer.Exit(1)
+
+
+@audit_app.command("verify")
+def audit_verify(
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Re-check the audit chain against its signed checkpoints (exit 1 if tampered)."""
+    try:
+        resolved = Home.resolve(home, db)
+        if resolved.db_url.startswith("sqlite") and not (resolved.path / "registry.db").exists():
+            raise BadInput(f"no registry database in {resolved.path}; nothing to verify")
+        result = open_registry(home, db).audit.verify()
+    except SanitizerError as error:
+        raise fail(error) from None
+    payload = result.to_dict()
+
+    def human():
+        console = Console()
+        if payload["intact"]:
+            console.print(f"[green]intact[/]: {payload['entries']:,} entries")
+        else:
+            console.print(f"[red]TAMPERED[/]: first bad entry {payload['first_bad']}")
+            for problem in payload.get("problems", []):
+                console.print(f"  {problem}", highlight=False)
+
+    emit(payload, as_json, human)
+    if not payload["intact"]:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -111,6 +111,10 @@ R_COURT = (
 )
 R_NOT_EX_PARTE = "grant {grant_id} is a (d)(ii) order but is not marked ex parte; denied"
 R_VIEW = "grant {grant_id} does not permit VIEW ({actions}); denied"
+R_DEIDENTIFIED = (
+    "grant {grant_id} is for de-identified research (CPL 160.57(1)(d)(xii)): identifying "
+    "information must be removed, and a record view is identified; denied"
+)
 
 
 @dataclass(frozen=True)
@@ -198,6 +202,8 @@ def _grant_problem(request: AccessRequest, record: Mapping, grant: Mapping) -> s
     if "VIEW" not in actions:
         return R_VIEW.format(grant_id=gid, actions=";".join(actions))
     basis = grant["BASIS"]
+    if basis == "DEIDENTIFIED_RESEARCH_160_57":
+        return R_DEIDENTIFIED.format(grant_id=gid)
     allowed = BASES_BY_STATUTE.get(statute, {})
     if basis not in allowed:
         return R_BASIS.format(basis=basis, grant_id=gid, statute=statute)

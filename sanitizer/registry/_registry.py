@@ -1,0 +1,300 @@
+"""The registry of one home: replay events, build snapshots, explain, and gate access.
+
+This is what the CLI's ``registry``, ``records`` and ``audit`` commands call. Every change
+to the registry and every access attempt is written to the audit log; a failure before
+the commit leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import create_engine
+
+from .._errors import BadInput
+from .._home import Home
+from ..tables import Tables, content_digest, make_frame
+from ._access import AccessDecision, AccessRequest, decide_access
+from ._audit import AuditLog, create_schema
+from ._engine import evaluate
+from ._policy import DEFAULT, RulesConfig, get_policy
+from ._result import RegistryResult
+from ._rules import evaluate_reference
+from ._snapshot import SNAPSHOT_COLUMNS, Snapshot
+from ._store import RegistryStore
+
+__all__ = ["Registry", "AccessOutcome", "snapshot_from_result"]
+
+#: Contract columns of an arrest shown through the gate, by record type.
+_ARREST_REPORT_COLUMNS = (
+    "ARREST_KEY",
+    "PERSON_ID",
+    "ARREST_DATE",
+    "PD_CD",
+    "PD_DESC",
+    "KY_CD",
+    "OFNS_DESC",
+    "LAW_CODE",
+    "LAW_CAT_CD",
+    "ARREST_BORO",
+    "ARREST_PRECINCT",
+    "Latitude",
+    "Longitude",
+    "AGE_GROUP",
+    "PERP_SEX",
+    "PERP_RACE",
+    "ARREST_NARRATIVE",
+)
+
+
+def _connect_args(url: str) -> dict:
+    return {"timeout": 60} if url.startswith("sqlite") else {}
+
+
+def snapshot_from_result(
+    result: RegistryResult, policy: str, inputs: dict[str, str] | None = None
+) -> Snapshot:
+    """Turn the engine's answer under ``policy`` into a snapshot."""
+    profile = get_policy(policy)
+    frame = result.for_policy(profile.name)
+    records = pd.DataFrame(
+        {
+            "arrest_key": frame["ARREST_KEY"].astype("str"),
+            "person_id": frame["PERSON_ID"].astype("str"),
+            "status": frame["status"].astype("str"),
+            "statute": frame["statute"],
+            "since": frame["since"],
+            "access_regime": frame["access_regime"],
+            "excluded": frame["excluded"].astype(bool),
+            "seals_on": frame["seals_on"],
+            "excluded_from": frame["excluded_from"],
+            "destroy_class": frame["destroy_class"].astype(bool),
+            "reason": frame["reason"],
+        }
+    )
+    dockets = result.by_docket
+    partial = records.loc[records["status"] == "PARTIALLY_SEALED", "arrest_key"]
+    in_partial = dockets["ARREST_KEY"].isin(pd.Index(partial))
+    docket_excluded = dockets["status"].map(profile.excludes).astype(bool)
+    excluded_dockets = pd.DataFrame(
+        {
+            "arrest_key": dockets.loc[in_partial & docket_excluded, "ARREST_KEY"].astype("str"),
+            "docket_id": dockets.loc[in_partial & docket_excluded, "DOCKET_ID"].astype("str"),
+        }
+    ).reset_index(drop=True)
+    as_of = pd.Timestamp(result.as_of).date()
+    return Snapshot(
+        as_of,
+        profile.name,
+        profile.version_hash,
+        result.rules_version,
+        records,
+        excluded_dockets,
+        dict(inputs or {}),
+    )
+
+
+@dataclass(frozen=True)
+class AccessOutcome:
+    """An access attempt as ``records show`` reports it."""
+
+    decision: AccessDecision
+    audit_seq: int
+    record: dict | None
+
+    def to_dict(self) -> dict:
+        out = {
+            "granted": self.decision.granted,
+            "reason": self.decision.reason,
+            "audit_seq": self.audit_seq,
+            "status": self.decision.status,
+            "statute": self.decision.statute,
+            "access_regime": self.decision.access_regime,
+        }
+        if self.decision.granted:
+            out["record"] = self.record
+        return out
+
+
+def _jsonable(frame: pd.DataFrame) -> list[dict]:
+    out = frame.copy()
+    for column in out.columns:
+        if str(out[column].dtype).startswith("datetime"):
+            out[column] = out[column].dt.strftime("%Y-%m-%d")
+    out = out.astype(object).where(out.notna(), None)
+    return out.to_dict("records")
+
+
+class Registry:
+    """The registry of one home (store, audit log) over a data folder's tables."""
+
+    def __init__(self, home: Home, config: RulesConfig = DEFAULT):
+        self.home = home.ensure()
+        self.config = config
+        self.store = RegistryStore.open(home.db_url)
+        # the audit log takes its own write lock (BEGIN IMMEDIATE on SQLite), so it gets a
+        # plain engine rather than the store's, whose transactions already begin that way
+        audit_engine = create_engine(home.db_url, connect_args=_connect_args(home.db_url))
+        create_schema(audit_engine)
+        self.audit = AuditLog(audit_engine, home.path)
+
+    # --- events ----------------------------------------------------------------------------
+    def with_recorded_events(self, tables: Tables) -> Tables:
+        """The tables with every event recorded in this home by ``events apply`` added."""
+        payloads = self.store.recorded_payloads()
+        if not payloads:
+            return tables
+        recorded = make_frame("court_events", payloads)
+        known = pd.Index(tables["arrests"]["ARREST_KEY"])
+        strangers = recorded.loc[~recorded["ARREST_KEY"].isin(known), "ARREST_KEY"]
+        if len(strangers):
+            raise BadInput(
+                f"this home has recorded events for arrests not in {tables.directory} "
+                f"({', '.join(sorted(set(strangers))[:5])}); was it used with other data?"
+            )
+        base = tables["court_events"]
+        recorded = recorded[~recorded["EVENT_ID"].isin(pd.Index(base["EVENT_ID"]))]
+        merged = pd.concat([base, recorded], ignore_index=True)
+        return tables.replace(court_events=merged)
+
+    # --- evaluation ------------------------------------------------------------------------
+    def evaluate(self, tables: Tables, as_of: date) -> RegistryResult:
+        tables = self.with_recorded_events(tables)
+        return evaluate(tables["arrests"], tables["court_events"], as_of, self.config)
+
+    def snapshot(self, tables: Tables, as_of: date, policy: str = "strict") -> Snapshot:
+        """Compute a snapshot without storing it (what sanitize and lineage use)."""
+        tables = self.with_recorded_events(tables)
+        result = evaluate(tables["arrests"], tables["court_events"], as_of, self.config)
+        inputs = {name: content_digest(tables[name], name) for name in ("arrests", "court_events")}
+        return snapshot_from_result(result, policy, inputs)
+
+    def build(
+        self, tables: Tables, as_of: date, policy: str = "strict", actor: str = "cli"
+    ) -> Snapshot:
+        """Compute, store and audit a snapshot; storing the same snapshot twice is a no-op."""
+        snapshot = self.snapshot(tables, as_of, policy)
+        with self.store.engine.begin() as connection:
+            stored = self.store.save_snapshot(snapshot, connection)
+        self.audit.append(
+            {
+                "actor": actor,
+                "action": "REGISTRY_SNAPSHOT",
+                "outcome": "STORED" if stored else "UNCHANGED",
+                "record_ids": [],
+                "detail": {k: v for k, v in snapshot.to_dict().items() if k != "inputs"},
+            }
+        )
+        self.audit.checkpoint()
+        return snapshot
+
+    def person_result(self, tables: Tables, arrest_key: str, as_of: date) -> RegistryResult:
+        """The reference engine on one person's rows: exact, and fast at any scale."""
+        tables = self.with_recorded_events(tables)
+        arrests = tables["arrests"]
+        match = arrests.loc[arrests["ARREST_KEY"] == arrest_key, "PERSON_ID"]
+        if match.empty:
+            raise KeyError(arrest_key)
+        person_arrests = arrests[arrests["PERSON_ID"] == match.iloc[0]]
+        events = tables["court_events"]
+        person_events = events[events["ARREST_KEY"].isin(pd.Index(person_arrests["ARREST_KEY"]))]
+        return evaluate_reference(person_arrests, person_events, as_of, self.config)
+
+    def explain(self, tables: Tables, arrest_key: str, as_of: date, policy: str = "strict") -> dict:
+        """One arrest's status and why (``registry explain``)."""
+        try:
+            result = self.person_result(tables, arrest_key, as_of)
+        except KeyError:
+            raise BadInput(
+                f"no arrest {arrest_key!r} in {tables.directory or 'the arrests table'}"
+            ) from None
+        return result.explain(arrest_key, policy)
+
+    def export(self, tables: Tables, as_of: date, policy: str, out: Path) -> int:
+        """Every arrest as one row with the columns of ``registry explain``."""
+        snapshot = self.snapshot(tables, as_of, policy)
+        frame = snapshot.records[list(SNAPSHOT_COLUMNS)].copy()
+        for column in ("since", "seals_on", "excluded_from"):
+            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        if out.suffix.lower() == ".csv":
+            frame.to_csv(tmp, index=False)
+        else:
+            frame.to_parquet(tmp, index=False)
+        tmp.replace(out)
+        return int(len(frame))
+
+    # --- access ----------------------------------------------------------------------------
+    def show_record(self, tables: Tables, request: AccessRequest) -> AccessOutcome:
+        """Decide an access request, audit it (granted or denied), and return the record."""
+        try:
+            result = self.person_result(tables, request.arrest_key, request.as_of)
+        except KeyError:
+            result = None
+        record_status = None
+        if result is not None:
+            record_status = result.explain(request.arrest_key)
+            arrests = result.by_arrest
+            row = arrests[arrests["ARREST_KEY"] == request.arrest_key].iloc[0]
+            record_status["person_id"] = row["PERSON_ID"]
+        decision = decide_access(request, record_status, tables["access_grants"])
+        record = self._record(tables, request, result) if decision.granted else None
+        seq = self.audit.append(
+            {
+                "actor": request.requester,
+                "action": "ACCESS",
+                "outcome": "GRANTED" if decision.granted else "DENIED",
+                "record_ids": [request.arrest_key],
+                "grant_id": request.grant_id,
+                "purpose": request.purpose,
+                "detail": {
+                    "record_type": request.record_type,
+                    "case_no": request.case_no,
+                    "as_of": request.as_of.isoformat(),
+                    "status": decision.status,
+                    "statute": decision.statute,
+                    "access_regime": decision.access_regime,
+                    "basis": decision.basis,
+                    "reason": decision.reason,
+                },
+            }
+        )
+        self.audit.checkpoint()
+        return AccessOutcome(decision, seq, record)
+
+    def _record(self, tables: Tables, request: AccessRequest, result: RegistryResult) -> dict:
+        arrests = self.with_recorded_events(tables)
+        arrest = arrests["arrests"]
+        arrest = arrest[arrest["ARREST_KEY"] == request.arrest_key]
+        events = arrests["court_events"]
+        events = events[events["ARREST_KEY"] == request.arrest_key]
+        # a PARTIALLY_SEALED arrest shown without a grant: its sealed dockets stay sealed
+        if request.grant_id is None:
+            dockets = result.by_docket
+            sealed = dockets[
+                (dockets["ARREST_KEY"] == request.arrest_key)
+                & (dockets["access_regime"] != "UNRESTRICTED")
+            ]
+            hidden = pd.Index(sealed["DOCKET_ID"].fillna(""))
+            events = events[~events["DOCKET_ID"].fillna("").isin(hidden)]
+        record: dict = {"record_type": request.record_type}
+        if request.record_type == "ARREST_REPORT":
+            record["arrest"] = _jsonable(arrest[list(_ARREST_REPORT_COLUMNS)])[0]
+            record["court_events"] = _jsonable(events.dropna(axis=1, how="all"))
+        elif request.record_type == "PHOTO":
+            record["photo_id"] = (
+                arrest["PHOTO_ID"].iloc[0] if arrest["PHOTO_ID"].notna().any() else None
+            )
+        elif request.record_type == "COMPLAINT_LINKS":
+            links = tables["complaint_arrests"]
+            record["complaint_links"] = _jsonable(links[links["ARREST_KEY"] == request.arrest_key])
+        elif request.record_type == "COURT_PAPERS":
+            record["court_events"] = _jsonable(events.dropna(axis=1, how="all"))
+        else:
+            record["note"] = f"{request.record_type} records are not held in this data set"
+        return record

@@ -1,0 +1,357 @@
+"""The 16 test vectors of SEALING_RULES.md, each checked with both engines."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from .registry_frames import arrests, events
+
+from sanitizer.registry import evaluate, evaluate_reference
+
+ENGINES = pytest.mark.parametrize("engine", [evaluate, evaluate_reference], ids=["fast", "ref"])
+
+
+def one(engine, arr, ev, as_of, **kw):
+    row = engine(arr, ev, as_of, **kw).by_arrest.set_index("ARREST_KEY").loc["A1"]
+    return row
+
+
+def check(row, status, statute, since):
+    assert row["status"] == status, row["reason"]
+    if statute is None:
+        assert pd.isna(row["statute"])
+    else:
+        assert row["statute"] == statute
+    if since is None:
+        assert pd.isna(row["since"])
+    else:
+        assert row["since"] == pd.Timestamp(since)
+
+
+@ENGINES
+def test_vector_01_decline_prosecute(engine):
+    arr = arrests({"ARREST_DATE": "2020-01-10"})
+    ev = events(
+        {
+            "EVENT_TYPE": "DISPOSITION",
+            "DISPOSITION": "DECLINE_PROSECUTE",
+            "EVENT_DATE": "2020-01-11",
+        }
+    )
+    row = one(engine, arr, ev, "2024-01-01")
+    check(row, "SEALED_160_50", "CPL 160.50(3)(i)", "2020-01-11")
+    assert row["access_regime"] == "COURT_ORDER_ONLY" and row["destroy_class"]
+    assert "E001" in row["reason"] and row["trigger_event_id"] == "E001"
+
+
+@ENGINES
+def test_vector_02_acd_runs_out(engine):
+    arr = arrests({"ARREST_DATE": "2022-02-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "DISPOSITION",
+            "DISPOSITION": "ACD_GRANTED",
+            "CPL_SECTION": "CPL 170.55",
+            "EVENT_DATE": "2022-03-01",
+        }
+    )
+    row = one(engine, arr, ev, "2022-08-31")
+    check(row, "ACD_PENDING", None, "2022-03-01")
+    assert row["seals_on"] == pd.Timestamp("2022-09-01")
+    row = one(engine, arr, ev, "2022-09-01")
+    check(row, "SEALED_160_50", "CPL 160.50(3)(b)", "2022-09-01")
+    assert "170.55" in row["reason"]
+
+
+@ENGINES
+def test_vector_03_family_offence_acd(engine):
+    arr = arrests({"ARREST_DATE": "2022-02-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "DISPOSITION",
+            "DISPOSITION": "ACD_GRANTED",
+            "FAMILY_OFFENSE": True,
+            "EVENT_DATE": "2022-03-01",
+        }
+    )
+    check(one(engine, arr, ev, "2023-02-28"), "ACD_PENDING", None, "2022-03-01")
+    check(one(engine, arr, ev, "2023-03-01"), "SEALED_160_50", "CPL 160.50(3)(b)", "2023-03-01")
+
+
+@ENGINES
+def test_vector_04_violation_with_conditional_discharge(engine):
+    from sanitizer.registry import RulesConfig
+
+    arr = arrests({"ARREST_DATE": "2021-04-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "VIOLATION",
+            "PENAL_LAW_SECTION": "PL 240.20",
+            "EVENT_DATE": "2021-05-05",
+        },
+        {
+            "EVENT_TYPE": "SENTENCE",
+            "SUPERVISION": "CONDITIONAL_DISCHARGE",
+            "EVENT_DATE": "2021-05-05",
+        },
+    )
+    check(one(engine, arr, ev, "2021-06-01"), "SEALED_160_55", "CPL 160.55", "2021-05-05")
+    cd = RulesConfig(seal_160_55_at_cd_end=True)
+    row = one(engine, arr, ev, "2021-06-01", config=cd)
+    check(row, "NOT_SEALED", None, "2021-05-05")
+    assert row["seals_on"] == pd.Timestamp("2022-05-05")
+    assert "configurable" in row["reason"]
+    row = one(engine, arr, ev, "2022-05-05", config=cd)
+    check(row, "SEALED_160_55", "CPL 160.55", "2022-05-05")
+    assert "configurable" in row["reason"]
+
+
+@ENGINES
+def test_vector_05_dwai(engine):
+    arr = arrests({"ARREST_DATE": "2019-05-01", "LAW_CAT_CD": "I"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "TRAFFIC_INFRACTION",
+            "PENAL_LAW_SECTION": "VTL 1192.1",
+            "EVENT_DATE": "2019-06-01",
+        }
+    )
+    row = one(engine, arr, ev, "2024-11-15")
+    check(row, "NOT_SEALED", None, "2019-06-01")
+    assert row["seals_on"] == pd.Timestamp("2024-11-16")
+    row = one(engine, arr, ev, "2024-11-16")
+    check(row, "CSA_ELIGIBLE_PENDING_NOTICE", "CPL 160.57(1)(a)", "2024-11-16")
+    assert "2027-11-16" in row["reason"]
+
+
+@ENGINES
+def test_vector_06_misdemeanour_clean_slate_then_notice(engine):
+    arr = arrests({"ARREST_DATE": "2018-01-01"})
+    base = [
+        {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "MISDEMEANOR", "EVENT_DATE": "2018-02-01"},
+        {
+            "EVENT_TYPE": "SENTENCE",
+            "SUPERVISION": "CONDITIONAL_DISCHARGE",
+            "EVENT_DATE": "2018-02-01",
+        },
+    ]
+    ev = events(*base)
+    check(
+        one(engine, arr, ev, "2024-11-16"),
+        "CSA_ELIGIBLE_PENDING_NOTICE",
+        "CPL 160.57(1)(b)",
+        "2024-11-16",
+    )
+    ev = events(
+        *base,
+        {
+            "EVENT_TYPE": "NOTICE",
+            "NOTICE_ACTION": "SEAL",
+            "NOTICE_STATUTE": "CPL 160.57",
+            "EVENT_DATE": "2025-03-01",
+            "SOURCE": "OCA",
+        },
+    )
+    row = one(engine, arr, ev, "2025-03-02")
+    check(row, "SEALED_160_57", "CPL 160.57", "2025-03-01")
+    assert row["confidence"] == "NOTICE_CONFIRMED"
+    assert row["access_regime"] == "LE_DUTY_PERMITTED" and not row["destroy_class"]
+
+
+@ENGINES
+def test_vector_07_reset_by_later_conviction(engine):
+    arr = arrests({"ARREST_DATE": "2018-01-01"}, {"ARREST_DATE": "2020-05-01"})
+    ev = events(
+        {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "MISDEMEANOR", "EVENT_DATE": "2018-02-01"},
+        {"EVENT_TYPE": "SENTENCE", "EVENT_DATE": "2018-02-01"},
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "MISDEMEANOR",
+            "EVENT_DATE": "2020-06-01",
+        },
+        {"ARREST_KEY": "A2", "EVENT_TYPE": "SENTENCE", "EVENT_DATE": "2020-06-01"},
+    )
+    result = engine(arr, ev, "2024-11-16")
+    frame = result.by_arrest.set_index("ARREST_KEY")
+    for key in ("A1", "A2"):
+        check(frame.loc[key], "CSA_ELIGIBLE_PENDING_NOTICE", "CPL 160.57(1)(b)", "2024-11-16")
+    assert "restarted" in frame.loc["A1", "reason"]
+    # before the operative date the clock has elapsed (2023-06-01) but the law is not in force
+    frame = engine(arr, ev, "2023-07-01").by_arrest.set_index("ARREST_KEY")
+    assert frame.loc["A1", "seals_on"] == pd.Timestamp("2024-11-16")
+
+
+@ENGINES
+def test_vector_08_class_a_drug_felony(engine):
+    arr = arrests({"ARREST_DATE": "2005-01-01", "LAW_CAT_CD": "F"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "FELONY_A",
+            "DRUG_ART220": True,
+            "PENAL_LAW_SECTION": "PL 220.21",
+            "EVENT_DATE": "2006-01-01",
+        },
+        {
+            "EVENT_TYPE": "SENTENCE",
+            "INCARCERATION": True,
+            "SUPERVISION": "PAROLE",
+            "EVENT_DATE": "2006-01-01",
+        },
+        {"EVENT_TYPE": "RELEASE", "EVENT_DATE": "2012-03-01"},
+        {"EVENT_TYPE": "SUPERVISION_END", "EVENT_DATE": "2016-03-01"},
+    )
+    check(
+        one(engine, arr, ev, "2025-01-01"),
+        "CSA_ELIGIBLE_PENDING_NOTICE",
+        "CPL 160.57(1)(b)",
+        "2024-11-16",
+    )
+    row = one(engine, arr, ev, "2011-01-01")
+    check(row, "NOT_SEALED", None, "2006-01-01")
+    assert pd.isna(row["seals_on"])  # still incarcerated: clock not started
+
+
+@ENGINES
+def test_vector_09_murder_never_eligible(engine):
+    arr = arrests({"ARREST_DATE": "1990-01-01", "LAW_CAT_CD": "F"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "FELONY_A",
+            "PENAL_LAW_SECTION": "PL 125.25",
+            "EVENT_DATE": "1991-01-01",
+        },
+        {"EVENT_TYPE": "SENTENCE", "EVENT_DATE": "1991-01-01"},
+    )
+    row = one(engine, arr, ev, "2026-06-01")
+    check(row, "NOT_SEALED", None, "1991-01-01")
+    assert pd.isna(row["seals_on"]) and pd.isna(row["excluded_from_strict"])
+
+
+@ENGINES
+def test_vector_10_pl_221_10_expunged(engine):
+    arr = arrests({"ARREST_DATE": "2015-01-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "MISDEMEANOR",
+            "PENAL_LAW_SECTION": "PL 221.10",
+            "EVENT_DATE": "2015-02-01",
+        }
+    )
+    row = one(engine, arr, ev, "2020-01-01")
+    check(row, "EXPUNGED_160_50_5", "CPL 160.50(3)(k)(ii)", "2019-08-28")
+    assert row["access_regime"] == "SUBJECT_ONLY"
+    assert row["excluded_strict"] and row["excluded_statutory"]
+    check(one(engine, arr, ev, "2019-01-01"), "NOT_SEALED", None, "2015-02-01")
+
+
+@ENGINES
+def test_vector_11_pl_222_10_expunged_at_conviction(engine):
+    arr = arrests({"ARREST_DATE": "2022-01-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "MISDEMEANOR",
+            "PENAL_LAW_SECTION": "PL 222.10",
+            "EVENT_DATE": "2022-02-01",
+        }
+    )
+    check(
+        one(engine, arr, ev, "2022-02-01"),
+        "EXPUNGED_160_50_5",
+        "CPL 160.50(3)(k)(vi)",
+        "2022-02-01",
+    )
+
+
+@ENGINES
+def test_vector_12_160_58_reopen_and_reseal(engine):
+    arr = arrests({"ARREST_DATE": "2018-01-01"}, {"ARREST_DATE": "2021-01-01", "LAW_CAT_CD": "M"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "MISDEMEANOR",
+            "PENAL_LAW_SECTION": "PL 220.03",
+            "EVENT_DATE": "2018-03-01",
+        },
+        {"EVENT_TYPE": "SENTENCE", "EVENT_DATE": "2018-03-01"},
+        {"EVENT_TYPE": "COURT_ORDER", "ORDER_KIND": "SEAL_160_58", "EVENT_DATE": "2019-05-01"},
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "DISPOSITION",
+            "DISPOSITION": "DISMISSAL",
+            "EVENT_DATE": "2021-06-01",
+        },
+    )
+    check(one(engine, arr, ev, "2020-01-01"), "COND_SEALED_160_58", "CPL 160.58", "2019-05-01")
+    row = one(engine, arr, ev, "2021-03-01")
+    check(row, "UNSEALED_160_58_REARREST", None, "2021-01-01")
+    assert "A2" in row["reason"]
+    check(one(engine, arr, ev, "2021-07-01"), "COND_SEALED_160_58", "CPL 160.58", "2021-06-01")
+
+
+@ENGINES
+def test_vector_13_160_59_order(engine):
+    arr = arrests({"ARREST_DATE": "2005-01-01"})
+    ev = events(
+        {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "FELONY_D", "EVENT_DATE": "2006-01-01"},
+        {"EVENT_TYPE": "COURT_ORDER", "ORDER_KIND": "SEAL_160_59", "EVENT_DATE": "2020-07-01"},
+    )
+    for as_of in ("2020-07-01", "2030-01-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "SEALED_160_59", "CPL 160.59", "2020-07-01")
+        assert row["access_regime"] == "LE_DUTY_PERMITTED"
+        assert row["excluded_strict"] and not row["excluded_statutory"]
+
+
+@ENGINES
+def test_vector_14_interests_of_justice(engine):
+    arr = arrests({"ARREST_DATE": "2023-01-01"})
+    ev = events(
+        {"EVENT_TYPE": "DISPOSITION", "DISPOSITION": "DISMISSAL", "EVENT_DATE": "2023-01-10"},
+        {"EVENT_TYPE": "SEALING_DENIED_IJ", "EVENT_DATE": "2023-01-12"},
+    )
+    check(one(engine, arr, ev, "2023-01-11"), "SEALED_160_50", "CPL 160.50(3)(b)", "2023-01-10")
+    row = one(engine, arr, ev, "2023-02-01")
+    check(row, "SEALING_DENIED_IJ", None, "2023-01-12")
+    assert not row["excluded_strict"]
+
+
+@ENGINES
+def test_vector_15_pre_1976_acquittal(engine):
+    arr = arrests({"ARREST_DATE": "1973-06-01"})
+    ev = events(
+        {"EVENT_TYPE": "DISPOSITION", "DISPOSITION": "ACQUITTAL", "EVENT_DATE": "1974-03-01"}
+    )
+    row = one(engine, arr, ev, "2026-06-01")
+    check(row, "MOTION_REQUIRED_PRE_EFFECTIVE", None, "1974-03-01")
+    assert row["excluded_strict"] and not row["excluded_statutory"]
+    ev2 = events(
+        {"EVENT_TYPE": "DISPOSITION", "DISPOSITION": "ACQUITTAL", "EVENT_DATE": "1974-03-01"},
+        {
+            "EVENT_TYPE": "COURT_ORDER",
+            "ORDER_KIND": "SEAL_160_50_MOTION",
+            "EVENT_DATE": "2001-01-01",
+        },
+    )
+    check(one(engine, arr, ev2, "2026-06-01"), "SEALED_160_50", "CPL 160.50(3)(c)", "2001-01-01")
+
+
+@ENGINES
+def test_vector_16_people_appeal_lost(engine):
+    arr = arrests({"ARREST_DATE": "2023-03-01"})
+    ev = events(
+        {"EVENT_TYPE": "DISPOSITION", "DISPOSITION": "DISMISSAL", "EVENT_DATE": "2023-05-01"},
+        {"EVENT_TYPE": "PEOPLE_APPEAL_FILED", "EVENT_DATE": "2023-05-20"},
+        {"EVENT_TYPE": "APPEAL_DECIDED", "FOR_PEOPLE": False, "EVENT_DATE": "2024-02-01"},
+    )
+    check(one(engine, arr, ev, "2023-05-10"), "SEALED_160_50", "CPL 160.50(3)(b)", "2023-05-01")
+    row = one(engine, arr, ev, "2023-06-01")
+    check(row, "APPEAL_PENDING", None, "2023-05-20")
+    assert row["excluded_strict"] and not row["excluded_statutory"]
+    check(one(engine, arr, ev, "2024-02-01"), "SEALED_160_50", "CPL 160.50(3)(b)", "2024-02-01")
