@@ -100,7 +100,7 @@ def write_tables(
 
 
 def content_digest(frame: pd.DataFrame, name: str) -> str:
-    """SHA-256 of a table in CONTRACT.md's canonical form, as hex.
+    r"""SHA-256 of a table in CONTRACT.md's canonical form, as hex.
 
     Rows sorted by the table's key (byte order of the key texts), columns in contract
     order, each value as its canonical text (null = empty), fields joined by ``\\x1f`` and

@@ -6,7 +6,6 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from .registry_frames import table
 
 from sanitizer._errors import BadInput
 from sanitizer.registry import RulesConfig, evaluate, evaluate_reference
@@ -18,6 +17,8 @@ from sanitizer.tables._schema import (
     ORDER_KINDS,
     SUPERVISIONS,
 )
+
+from .registry_frames import table
 
 DATES = st.dates(
     min_value=pd.Timestamp("1972-01-01").date(), max_value=pd.Timestamp("2030-12-31").date()

@@ -6,7 +6,6 @@ import dataclasses
 
 import pandas as pd
 import pytest
-from .registry_frames import arrests, events
 
 from sanitizer._errors import BadInput
 from sanitizer.registry import (
@@ -21,6 +20,8 @@ from sanitizer.registry import (
     get_policy,
     rules_version,
 )
+
+from .registry_frames import arrests, events
 
 #: SEALING_RULES.md, "Which statuses a policy excludes": status -> (strict, statutory).
 TABLE = {

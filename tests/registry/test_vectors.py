@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from .registry_frames import arrests, events
 
 from sanitizer.registry import evaluate, evaluate_reference
+
+from .registry_frames import arrests, events
 
 ENGINES = pytest.mark.parametrize("engine", [evaluate, evaluate_reference], ids=["fast", "ref"])
 
