@@ -206,7 +206,7 @@ class _Coercer:
             round_trip = pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), text)
             ok = pc.and_(ok, pc.fill_null(round_trip, False))
             self.cell_errors(code, column, raw, pc.invert(ok), template)
-            return pc.cast(parsed, pa.date32())
+            return pc.cast(pc.if_else(ok, parsed, None), pa.date32())
         self.cell_errors(code, column, raw, pc.invert(ok), template)
         kept = pc.if_else(ok, text, None)
         if kind == "time":

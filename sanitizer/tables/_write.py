@@ -103,8 +103,8 @@ def content_digest(frame: pd.DataFrame, name: str) -> str:
     r"""SHA-256 of a table in CONTRACT.md's canonical form, as hex.
 
     Rows sorted by the table's key (byte order of the key texts), columns in contract
-    order, each value as its canonical text (null = empty), fields joined by ``\\x1f`` and
-    rows by ``\\n``. The same for CSV and Parquet input, and for any row order. Unlike
+    order, each value as its canonical text (null = empty), fields joined by ``\x1f`` and
+    rows by ``\n``. The same for CSV and Parquet input, and for any row order. Unlike
     MLflow's dataset digest, every row counts.
     """
     schema = SCHEMA[name]
