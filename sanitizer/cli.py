@@ -263,9 +263,11 @@ registry_app = typer.Typer(
 )
 records_app = typer.Typer(help="The court-order access gate.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+events_app = typer.Typer(help="New court events: record, recompute, react.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
+app.add_typer(events_app, name="events")
 
 
 def open_registry(home: Path | None, db: str | None):
@@ -436,6 +438,43 @@ def records_show(
     emit(payload, as_json, human)
     if not payload["granted"]:
         raise typer.Exit(1)
+
+
+@events_app.command("apply")
+def events_apply(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet file with court_events columns.")],
+    data: DataOption,
+    as_of: AsOfOption = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Record new court events in the home (DATA is never edited) and recompute the registry."""
+    try:
+        day = parse_as_of(as_of)
+        tables = load_tables(data)
+        result = open_registry(home, db).apply_events(tables, file, day)
+    except SanitizerError as error:
+        raise fail(error) from None
+    payload = {
+        "newly_excluded": result["newly_excluded"],
+        # models that used a newly excluded record: filled in once models are certified
+        "decertified": [],
+        "recertified": [],
+        "refused": [],
+        "recorded": result["recorded"],
+        "skipped": result["skipped"],
+    }
+
+    def human():
+        console = Console()
+        console.print(
+            f"recorded {payload['recorded']} event(s), {payload['skipped']} already known"
+        )
+        for policy, keys in payload["newly_excluded"].items():
+            console.print(f"newly excluded under {policy}: {', '.join(keys) or 'none'}")
+
+    emit(payload, as_json, human)
 
 
 @audit_app.command("verify")

@@ -7,16 +7,20 @@ the commit leaves the database as it was.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import create_engine
 
 from .._errors import BadInput
 from .._home import Home
-from ..tables import Tables, content_digest, make_frame
+from ..tables import Tables, ValidationReport, check_frames, content_digest, make_frame
+from ..tables._read import read_table
 from ._access import AccessDecision, AccessRequest, decide_access
 from ._audit import AuditLog, create_schema
 from ._engine import evaluate
@@ -228,6 +232,95 @@ class Registry:
             frame.to_parquet(tmp, index=False)
         tmp.replace(out)
         return int(len(frame))
+
+    # --- new court events --------------------------------------------------------------------
+    def read_event_file(self, tables: Tables, path: Path) -> pd.DataFrame:
+        """Read and check a file of new court events against the data; BadInput if wrong.
+
+        Errors name the file and its 1-based data rows: types and vocabularies (the
+        contract's ``court_events`` table), unknown arrests, repeated ``EVENT_ID``s, and
+        impossible timelines once the events join the history already known.
+        """
+        path = Path(path)
+        fmt = path.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "parquet") or not path.is_file():
+            raise BadInput(f"{path}: expected an existing .csv or .parquet file of court events")
+        report = ValidationReport()
+        new = read_table("court_events", path, fmt, report)
+        if new is not None and report.valid:
+            known = self.with_recorded_events(tables)
+            base = known["court_events"]
+            # events this home already recorded are checked for identical content when
+            # they are recorded again (idempotence); the rest must fit the history
+            recorded = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
+            fresh = ~new["EVENT_ID"].isin(pd.Index(sorted(recorded))).to_numpy()
+            file_rows = np.flatnonzero(fresh) + 1
+            check = ValidationReport()
+            merged = pd.concat([base, new[fresh]], ignore_index=True)
+            check_frames({"arrests": known["arrests"], "court_events": merged}, check)
+            offset = len(base)
+            for issue in check.errors:
+                if issue.row is None or issue.row > offset:
+                    row = None if issue.row is None else int(file_rows[issue.row - offset - 1])
+                    report.error(issue.code, issue.table, issue.column, row, issue.message)
+        if not report.valid:
+            lines = [f"{path.name}: {len(report.errors)} problem(s) in the new court events:"]
+            lines += [f"  {e}" for e in report.errors[:20]]
+            raise BadInput("\n".join(lines))
+        return new
+
+    def apply_events(self, tables: Tables, path: Path, as_of: date, actor: str = "cli") -> dict:
+        """Record new court events in the home and say which arrests they newly exclude.
+
+        All or nothing: the file is checked completely before anything is written, and
+        the events are written in one transaction. Applying the same file twice records
+        nothing the second time. Only the persons the events touch are re-evaluated: a
+        person's status never depends on other people's rows.
+        """
+        new = self.read_event_file(tables, path)
+        before = self.with_recorded_events(tables)
+        keys = pd.Index(new["ARREST_KEY"].unique())
+        arrests = before["arrests"]
+        persons = pd.Index(arrests.loc[arrests["ARREST_KEY"].isin(keys), "PERSON_ID"].unique())
+        touched = arrests[arrests["PERSON_ID"].isin(persons)]
+
+        def excluded(events: pd.DataFrame) -> dict[str, set[str]]:
+            mine = events[events["ARREST_KEY"].isin(pd.Index(touched["ARREST_KEY"]))]
+            result = evaluate_reference(touched, mine, as_of, self.config)
+            return {p: set(result.excluded_keys(p)) for p in ("strict", "statutory")}
+
+        old = excluded(before["court_events"])
+        payloads = _jsonable(new)
+        batch_id = hashlib.sha256(
+            json.dumps(payloads, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        with self.store.engine.begin() as connection:
+            recorded = self.store.record_events(payloads, batch_id, connection)
+        after_events = self.with_recorded_events(tables)["court_events"]
+        now = excluded(after_events)
+        newly = {p: sorted(now[p] - old[p]) for p in ("strict", "statutory")}
+        self.audit.append(
+            {
+                "actor": actor,
+                "action": "REGISTRY_EVENTS",
+                "outcome": "APPLIED" if recorded else "UNCHANGED",
+                "record_ids": sorted(keys.astype(str)),
+                "detail": {
+                    "file": Path(path).name,
+                    "batch": batch_id,
+                    "recorded": recorded,
+                    "skipped": int(len(new) - len(recorded)),
+                    "as_of": as_of.isoformat(),
+                    "newly_excluded": newly,
+                },
+            }
+        )
+        self.audit.checkpoint()
+        return {
+            "newly_excluded": newly,
+            "recorded": len(recorded),
+            "skipped": int(len(new) - len(recorded)),
+        }
 
     # --- access ----------------------------------------------------------------------------
     def show_record(self, tables: Tables, request: AccessRequest) -> AccessOutcome:

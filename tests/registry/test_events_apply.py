@@ -1,0 +1,151 @@
+"""``events apply``: new court events are checked, recorded all-or-nothing, idempotently."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from sanitizer.cli import app
+from sanitizer.tables import make_frame, write_table
+
+AS_OF = date(2026, 6, 1)
+runner = CliRunner()
+
+
+def cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def open_arrest(tables):
+    """An arrest with no court event yet: a dismissal will seal it."""
+    events = tables["court_events"]
+    arrests = tables["arrests"]
+    bare = arrests[~arrests["ARREST_KEY"].isin(events["ARREST_KEY"])]
+    bare = bare[bare["ARREST_DATE"] < pd.Timestamp("2026-01-01")]
+    return bare.iloc[0]
+
+
+def event_file(tmp_path, rows, name="new.csv"):
+    frame = make_frame("court_events", rows)
+    path = write_table(frame, "court_events", tmp_path, "csv")
+    return path.rename(tmp_path / name)
+
+
+def audit_rows(home):
+    engine = sa.create_engine(f"sqlite:///{home / 'registry.db'}")
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT count(*) FROM audit_log")).scalar()
+
+
+def test_a_dismissal_newly_excludes_the_arrest_and_reapplying_changes_nothing(
+    tmp_path, tiny_world, tiny_tables
+):
+    arrest = open_arrest(tiny_tables)
+    key = arrest["ARREST_KEY"]
+    day = (arrest["ARREST_DATE"] + pd.Timedelta(days=30)).strftime("%Y-%m-%d")
+    path = event_file(
+        tmp_path,
+        [
+            {
+                "EVENT_ID": "NEW-1",
+                "ARREST_KEY": key,
+                "EVENT_TYPE": "DISPOSITION",
+                "EVENT_DATE": day,
+                "DISPOSITION": "DISMISSAL",
+                "CPL_SECTION": "170.30",
+                "SOURCE": "OCA",
+            }
+        ],
+    )
+    home = tmp_path / "home"
+    args = (
+        "events",
+        "apply",
+        path,
+        "--data",
+        tiny_world,
+        "--as-of",
+        AS_OF,
+        "--home",
+        home,
+        "--json",
+    )
+    first = cli(*args)
+    assert first.exit_code == 0, first.output
+    payload = json.loads(first.stdout)
+    assert payload["newly_excluded"] == {"strict": [key], "statutory": [key]}
+    assert set(payload) >= {"newly_excluded", "decertified", "recertified", "refused"}
+    second = json.loads(cli(*args).stdout)
+    assert second["newly_excluded"] == {"strict": [], "statutory": []}
+    assert second["recorded"] == 0 and second["skipped"] == 1
+    explained = cli(
+        "registry", "explain", key, "--data", tiny_world, "--as-of", AS_OF, "--home", home, "--json"
+    )
+    assert json.loads(explained.stdout)["status"] == "SEALED_160_50"
+    # the data folder itself is never edited
+    assert "NEW-1" not in set(pd.read_parquet(tiny_world / "court_events.parquet")["EVENT_ID"])
+
+
+def test_a_bad_batch_records_nothing_and_names_the_file_row(tmp_path, tiny_world, tiny_tables):
+    arrest = open_arrest(tiny_tables)
+    good = {
+        "EVENT_ID": "NEW-1",
+        "ARREST_KEY": arrest["ARREST_KEY"],
+        "EVENT_TYPE": "DISPOSITION",
+        "EVENT_DATE": "2026-05-01",
+        "DISPOSITION": "DISMISSAL",
+    }
+    dangling = {**good, "EVENT_ID": "NEW-2", "ARREST_KEY": "NO-SUCH-ARREST"}
+    path = event_file(tmp_path, [good, dangling])
+    home = tmp_path / "home"
+    result = cli("events", "apply", path, "--data", tiny_world, "--as-of", AS_OF, "--home", home)
+    assert result.exit_code == 2
+    assert "DANGLING_REFERENCE court_events.ARREST_KEY row 2" in result.output
+    assert "new.csv" in result.output
+    # nothing recorded: a rebuild sees no new event
+    explained = cli(
+        "registry",
+        "explain",
+        arrest["ARREST_KEY"],
+        "--data",
+        tiny_world,
+        "--as-of",
+        AS_OF,
+        "--home",
+        home,
+        "--json",
+    )
+    assert json.loads(explained.stdout)["status"] == "OPEN"
+
+
+def test_an_event_id_cannot_be_rewritten(tmp_path, tiny_world, tiny_tables):
+    arrest = open_arrest(tiny_tables)
+    row = {
+        "EVENT_ID": "NEW-1",
+        "ARREST_KEY": arrest["ARREST_KEY"],
+        "EVENT_TYPE": "DISPOSITION",
+        "EVENT_DATE": "2026-05-01",
+        "DISPOSITION": "DISMISSAL",
+    }
+    home = tmp_path / "home"
+    first = cli(
+        "events",
+        "apply",
+        event_file(tmp_path, [row]),
+        "--data",
+        tiny_world,
+        "--as-of",
+        AS_OF,
+        "--home",
+        home,
+    )
+    assert first.exit_code == 0, first.output
+    entries = audit_rows(home)
+    changed = event_file(tmp_path, [{**row, "DISPOSITION": "ACQUITTAL"}], name="changed.csv")
+    second = cli("events", "apply", changed, "--data", tiny_world, "--as-of", AS_OF, "--home", home)
+    assert second.exit_code == 2 and "already recorded with different content" in second.output
+    assert audit_rows(home) == entries
