@@ -19,7 +19,14 @@ from sqlalchemy import create_engine
 
 from .._errors import BadInput
 from .._home import Home
-from ..tables import Tables, ValidationReport, check_frames, content_digest, make_frame
+from ..tables import (
+    Tables,
+    ValidationReport,
+    check_frames,
+    content_digest,
+    isin,
+    make_frame,
+)
 from ..tables._read import read_table
 from ._access import AccessDecision, AccessRequest, decide_access
 from ._audit import AuditLog, create_schema
@@ -81,7 +88,7 @@ def snapshot_from_result(
     )
     dockets = result.by_docket
     partial = records.loc[records["status"] == "PARTIALLY_SEALED", "arrest_key"]
-    in_partial = dockets["ARREST_KEY"].isin(pd.Index(partial))
+    in_partial = isin(dockets["ARREST_KEY"], partial)
     docket_excluded = dockets["status"].map(profile.excludes).astype(bool)
     excluded_dockets = pd.DataFrame(
         {
@@ -152,15 +159,15 @@ class Registry:
         if not payloads:
             return tables
         recorded = make_frame("court_events", payloads)
-        known = pd.Index(tables["arrests"]["ARREST_KEY"])
-        strangers = recorded.loc[~recorded["ARREST_KEY"].isin(known), "ARREST_KEY"]
+        known = tables["arrests"]["ARREST_KEY"]
+        strangers = recorded.loc[~isin(recorded["ARREST_KEY"], known), "ARREST_KEY"]
         if len(strangers):
             raise BadInput(
                 f"this home has recorded events for arrests not in {tables.directory} "
                 f"({', '.join(sorted(set(strangers))[:5])}); was it used with other data?"
             )
         base = tables["court_events"]
-        recorded = recorded[~recorded["EVENT_ID"].isin(pd.Index(base["EVENT_ID"]))]
+        recorded = recorded[~isin(recorded["EVENT_ID"], base["EVENT_ID"])]
         merged = pd.concat([base, recorded], ignore_index=True)
         return tables.replace(court_events=merged)
 
@@ -204,7 +211,7 @@ class Registry:
             raise KeyError(arrest_key)
         person_arrests = arrests[arrests["PERSON_ID"] == match.iloc[0]]
         events = tables["court_events"]
-        person_events = events[events["ARREST_KEY"].isin(pd.Index(person_arrests["ARREST_KEY"]))]
+        person_events = events[isin(events["ARREST_KEY"], person_arrests["ARREST_KEY"])]
         return evaluate_reference(person_arrests, person_events, as_of, self.config)
 
     def explain(self, tables: Tables, arrest_key: str, as_of: date, policy: str = "strict") -> dict:
@@ -253,7 +260,7 @@ class Registry:
             # events this home already recorded are checked for identical content when
             # they are recorded again (idempotence); the rest must fit the history
             recorded = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
-            fresh = ~new["EVENT_ID"].isin(pd.Index(sorted(recorded))).to_numpy()
+            fresh = ~isin(new["EVENT_ID"], sorted(recorded))
             file_rows = np.flatnonzero(fresh) + 1
             check = ValidationReport()
             merged = pd.concat([base, new[fresh]], ignore_index=True)
@@ -279,13 +286,13 @@ class Registry:
         """
         new = self.read_event_file(tables, path)
         before = self.with_recorded_events(tables)
-        keys = pd.Index(new["ARREST_KEY"].unique())
+        keys = new["ARREST_KEY"].drop_duplicates()
         arrests = before["arrests"]
-        persons = pd.Index(arrests.loc[arrests["ARREST_KEY"].isin(keys), "PERSON_ID"].unique())
-        touched = arrests[arrests["PERSON_ID"].isin(persons)]
+        persons = arrests.loc[isin(arrests["ARREST_KEY"], keys), "PERSON_ID"]
+        touched = arrests[isin(arrests["PERSON_ID"], persons)]
 
         def excluded(events: pd.DataFrame) -> dict[str, set[str]]:
-            mine = events[events["ARREST_KEY"].isin(pd.Index(touched["ARREST_KEY"]))]
+            mine = events[isin(events["ARREST_KEY"], touched["ARREST_KEY"])]
             result = evaluate_reference(touched, mine, as_of, self.config)
             return {p: set(result.excluded_keys(p)) for p in ("strict", "statutory")}
 
@@ -304,7 +311,7 @@ class Registry:
                 "actor": actor,
                 "action": "REGISTRY_EVENTS",
                 "outcome": "APPLIED" if recorded else "UNCHANGED",
-                "record_ids": sorted(keys.astype(str)),
+                "record_ids": sorted(keys.tolist()),
                 "detail": {
                     "file": Path(path).name,
                     "batch": batch_id,

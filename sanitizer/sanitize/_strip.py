@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Snapshot
-from ..tables import Tables, docket_keys
+from ..tables import Tables, docket_keys, isin, lookup
 
 __all__ = ["SanitizedData", "sanitize", "ITEM_TYPES"]
 
@@ -98,54 +98,58 @@ def _removal(item_type: str, keys, arrest_keys, statutes) -> pd.DataFrame:
 
 def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     """Remove everything the snapshot excludes and everything derived from it."""
-    records = snapshot.records.set_index("arrest_key")
-    statute_of = records["statute"].fillna(records["status"])
-    excluded_keys = pd.Index(snapshot.excluded_keys)
+    records = snapshot.records
+    record_keys = records["arrest_key"]
+
+    def statute_of(keys: pd.Series) -> pd.Series:
+        return lookup(keys, record_keys, records["statute"].fillna(records["status"]))
+
+    excluded_keys = pd.Series(snapshot.excluded_keys, dtype="str")
 
     arrests = tables["arrests"]
-    unknown = ~arrests["ARREST_KEY"].isin(records.index)
+    unknown = ~isin(arrests["ARREST_KEY"], record_keys)
     if unknown.any():
         missing = arrests.loc[unknown, "ARREST_KEY"].head(5).tolist()
         raise ValueError(
             f"snapshot {snapshot.snapshot_id} has no status for arrests {missing}; "
             "build the snapshot from these tables"
         )
-    arrest_out = arrests["ARREST_KEY"].isin(excluded_keys).to_numpy()
+    arrest_out = isin(arrests["ARREST_KEY"], excluded_keys)
     removals = [
         _removal(
             "arrest",
             arrests.loc[arrest_out, "ARREST_KEY"],
             arrests.loc[arrest_out, "ARREST_KEY"],
-            arrests.loc[arrest_out, "ARREST_KEY"].map(statute_of),
+            statute_of(arrests.loc[arrest_out, "ARREST_KEY"]),
         )
     ]
 
     # court events: whole excluded arrests, plus excluded dockets of partial arrests
     events = tables["court_events"]
-    event_out = events["ARREST_KEY"].isin(excluded_keys).to_numpy()
+    event_out = isin(events["ARREST_KEY"], excluded_keys)
     partial = snapshot.excluded_dockets
     if len(partial):
-        wanted = pd.Index(partial["arrest_key"] + "\x1f" + partial["docket_id"].fillna(""))
-        event_out = event_out | docket_keys(events).isin(wanted).to_numpy()
+        wanted = partial["arrest_key"] + "\x1f" + partial["docket_id"].fillna("")
+        event_out = event_out | isin(docket_keys(events), wanted)
     removed_events = events[event_out]
     removals.append(
         _removal(
             "court_event",
             removed_events["EVENT_ID"],
             removed_events["ARREST_KEY"],
-            removed_events["ARREST_KEY"].map(statute_of),
+            statute_of(removed_events["ARREST_KEY"]),
         )
     )
 
     links = tables["complaint_arrests"]
-    link_out = links["ARREST_KEY"].isin(excluded_keys).to_numpy()
+    link_out = isin(links["ARREST_KEY"], excluded_keys)
     removed_links = links[link_out]
     removals.append(
         _removal(
             "complaint_link",
             removed_links["CMPLNT_NUM"] + "/" + removed_links["ARREST_KEY"],
             removed_links["ARREST_KEY"],
-            removed_links["ARREST_KEY"].map(statute_of),
+            statute_of(removed_links["ARREST_KEY"]),
         )
     )
 
@@ -156,12 +160,12 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
 
     clean_arrests = arrests[~arrest_out]
     persons = tables["persons"]
-    person_in = persons["PERSON_ID"].isin(pd.Index(clean_arrests["PERSON_ID"].unique()))
+    person_in = isin(persons["PERSON_ID"], clean_arrests["PERSON_ID"])
     removals.append(_removal("person", persons.loc[~person_in, "PERSON_ID"], None, None))
     grants = tables["access_grants"]
     removals.append(_removal("access_grant", grants["GRANT_ID"], None, None))
 
-    destruction = _destruction_list(arrests[arrest_out], records)
+    destruction = _destruction_list(arrests[arrest_out], records, statute_of)
     removals.append(
         _removal(
             "photo",
@@ -172,7 +176,7 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     )
 
     clean = tables.replace(
-        persons=persons[person_in.to_numpy()].reset_index(drop=True),
+        persons=persons[person_in].reset_index(drop=True),
         arrests=clean_arrests.reset_index(drop=True),
         court_events=events[~event_out].reset_index(drop=True),
         complaint_arrests=links[~link_out].reset_index(drop=True),
@@ -183,15 +187,15 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     return SanitizedData(clean, snapshot, removed, destruction)
 
 
-def _strip_patterns(patterns: pd.DataFrame, excluded_keys: pd.Index, statute_of: pd.Series):
-    established_out = patterns["ESTABLISHED_BY_ARREST_KEY"].isin(excluded_keys).to_numpy()
+def _strip_patterns(patterns: pd.DataFrame, excluded_keys: pd.Series, statute_of):
+    established_out = isin(patterns["ESTABLISHED_BY_ARREST_KEY"], excluded_keys)
     gone = patterns[established_out]
     removals = [
         _removal(
             "pattern_membership",
             gone["PATTERN_ID"] + "/" + gone["CMPLNT_NUM"],
             gone["ESTABLISHED_BY_ARREST_KEY"],
-            gone["ESTABLISHED_BY_ARREST_KEY"].map(statute_of),
+            statute_of(gone["ESTABLISHED_BY_ARREST_KEY"]),
         )
     ]
     kept = patterns[~established_out]
@@ -214,11 +218,13 @@ def _strip_patterns(patterns: pd.DataFrame, excluded_keys: pd.Index, statute_of:
     return kept[~too_small].reset_index(drop=True), removals
 
 
-def _destruction_list(excluded_arrests: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+def _destruction_list(excluded_arrests: pd.DataFrame, records: pd.DataFrame, statute_of):
     with_photo = excluded_arrests.dropna(subset=["PHOTO_ID"])
     keys = with_photo["ARREST_KEY"]
     destroy = (
-        keys.map(records["destroy_class"]).fillna(False).astype(bool).to_numpy()
+        lookup(keys, records["arrest_key"], records["destroy_class"].astype("boolean"))
+        .fillna(False)
+        .to_numpy(dtype=bool)
         if "destroy_class" in records
         else np.zeros(len(keys), dtype=bool)
     )
@@ -226,7 +232,7 @@ def _destruction_list(excluded_arrests: pd.DataFrame, records: pd.DataFrame) -> 
         {
             "arrest_key": keys.to_numpy(),
             "photo_id": with_photo["PHOTO_ID"].to_numpy(),
-            "statute": keys.map(records["statute"].fillna(records["status"])).to_numpy(),
+            "statute": statute_of(keys).to_numpy(),
             "action": np.where(destroy, "DESTROY", "MARK"),
         }
     ).astype({"arrest_key": "str", "photo_id": "str", "statute": "str", "action": "str"})

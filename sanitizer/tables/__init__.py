@@ -4,6 +4,7 @@ The only place raw input is coerced (STYLE.md: validate at the boundary, once). 
 other stage receives ``Tables`` whose columns have the types documented in ``_read``.
 """
 
+from ._arrow import arrow_strings, isin, lookup, position_in
 from ._frames import make_frame
 from ._issues import ERROR_CODES, MAX_ROWS_PER_PROBLEM, Issue, ValidationReport
 from ._read import ARROW_TYPES, PANDAS_DTYPES, Tables
@@ -19,7 +20,14 @@ from ._schema import (
     Column,
     TableSchema,
 )
-from ._validate import check_frames, docket_keys, read_tables, validate_directory
+from ._validate import (
+    check_frames,
+    docket_codes,
+    docket_keys,
+    read_tables,
+    time_seconds,
+    validate_directory,
+)
 from ._write import FORMATS, canonical_text, content_digest, to_arrow, write_table, write_tables
 
 __all__ = [
@@ -41,11 +49,17 @@ __all__ = [
     "Tables",
     "ValidationReport",
     "WILDCARD",
+    "arrow_strings",
     "canonical_text",
     "content_digest",
     "check_frames",
+    "docket_codes",
     "docket_keys",
+    "isin",
+    "lookup",
     "make_frame",
+    "position_in",
+    "time_seconds",
     "read_tables",
     "to_arrow",
     "validate_directory",

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .._errors import BadInput
 from . import _issues as msg
+from ._arrow import arrow_strings, isin, lookup
 from ._issues import MAX_ROWS_PER_PROBLEM, ValidationReport
 from ._read import Tables, locate_tables, read_table
 from ._schema import EVENT_TYPE_REQUIRES, LIST_SEPARATOR, SCHEMA, WILDCARD
@@ -123,17 +126,16 @@ def _check_references(name, frame, frames, report) -> None:
         target_table, target_column = column.references
         if target_table not in frames:
             continue  # already reported as missing or unreadable
-        known = pd.Index(frames[target_table][target_column].dropna().unique())
+        known = frames[target_table][target_column]
         values = frame[column.name]
         if column.kind == "list":
             items = values.str.split(LIST_SEPARATOR).explode().dropna()
             items = items[(items != "") & (items != WILDCARD)]
-            bad = items[~items.isin(known)]
+            bad = items[~isin(items, known)]
             rows, shown = bad.index.to_numpy(), bad.tolist()
         else:
-            present = values.notna()
-            bad_mask = present & ~values.isin(known)
-            rows = np.flatnonzero(bad_mask.to_numpy())
+            bad_mask = values.notna().to_numpy() & ~isin(values, known)
+            rows = np.flatnonzero(bad_mask)
             shown = values.iloc[rows[:MAX_ROWS_PER_PROBLEM]].tolist()
         report.row_errors(
             "DANGLING_REFERENCE",
@@ -168,7 +170,20 @@ def _check_event_fields(events: pd.DataFrame, report: ValidationReport) -> None:
 
 def docket_keys(events: pd.DataFrame) -> pd.Series:
     """One id per docket: the arrest key plus DOCKET_ID (null = the arrest's single docket)."""
-    return events["ARREST_KEY"].astype("str") + "\x1f" + events["DOCKET_ID"].fillna("")
+    joined = pc.binary_join_element_wise(
+        arrow_strings(events["ARREST_KEY"]),
+        pc.fill_null(arrow_strings(events["DOCKET_ID"]), ""),
+        "\x1f",
+    )
+    return pd.Series(pd.array(joined, dtype="str"), index=events.index)
+
+
+def docket_codes(events: pd.DataFrame) -> np.ndarray:
+    """Docket ids as dense integer codes (for group-bys that must be fast)."""
+    encoded = pc.dictionary_encode(arrow_strings(docket_keys(events)))
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _check_dockets(events: pd.DataFrame, report: ValidationReport) -> None:
@@ -238,16 +253,21 @@ def _kind_mask(events: pd.DataFrame, kind: tuple[str, str | None]) -> np.ndarray
 
 
 def _check_event_order(events: pd.DataFrame, report: ValidationReport) -> None:
-    dockets = docket_keys(events)
-    dates = events["EVENT_DATE"]
+    dockets = docket_codes(events)
+    n_dockets = int(dockets.max()) + 1 if len(dockets) else 0
+    never = np.iinfo(np.int64).max
+    days = events["EVENT_DATE"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    days = np.where(events["EVENT_DATE"].isna().to_numpy(), never, days)
     for kind, predecessor, message in _PREDECESSORS:
         needs = _kind_mask(events, kind)
         if not needs.any():
             continue
-        earliest = dates[_kind_mask(events, predecessor)].groupby(dockets).min()
-        first_predecessor = _lookup(dockets[needs], earliest)
-        ok = first_predecessor.notna() & (first_predecessor <= dates[needs])
-        rows = np.flatnonzero(needs)[~ok.to_numpy(dtype=bool)]
+        earliest = np.full(n_dockets, never, dtype=np.int64)
+        has = _kind_mask(events, predecessor)
+        np.minimum.at(earliest, dockets[has], days[has])
+        first = earliest[dockets[needs]]
+        ok = (first != never) & (first <= days[needs])
+        rows = np.flatnonzero(needs)[~ok]
         report.row_errors(
             "BAD_TIMELINE", "court_events", "EVENT_TYPE", rows, (message for _ in rows)
         )
@@ -255,8 +275,7 @@ def _check_event_order(events: pd.DataFrame, report: ValidationReport) -> None:
 
 def _lookup(keys: pd.Series, values: pd.Series) -> pd.Series:
     """``values`` (indexed by key) looked up for each of ``keys``, keeping the dtype."""
-    values = values[~values.index.duplicated()]
-    return pd.Series(values.reindex(keys).to_numpy(), index=keys.index, dtype=values.dtype)
+    return lookup(keys, values.index.to_series(), values)
 
 
 def _check_events_after_arrest(events, arrests, report) -> None:
@@ -298,9 +317,18 @@ def _check_born_before_arrest(arrests, persons, report) -> None:
     )
 
 
+def time_seconds(times: pd.Series) -> np.ndarray:
+    """``HH:MM:SS`` texts (already validated) as seconds after midnight; null -> 0."""
+    text = pc.fill_null(arrow_strings(times), "00:00:00")
+    parts = [
+        pc.cast(pc.utf8_slice_codeunits(text, start, start + 2), pa.int64()) for start in (0, 3, 6)
+    ]
+    seconds = pc.add(pc.add(pc.multiply(parts[0], 3600), pc.multiply(parts[1], 60)), parts[2])
+    return seconds.to_numpy(zero_copy_only=False)
+
+
 def _moment(dates: pd.Series, times: pd.Series) -> pd.Series:
-    seconds = pd.to_timedelta(times.fillna("00:00:00"))
-    return dates + seconds
+    return dates + pd.to_timedelta(time_seconds(times), unit="s")
 
 
 def _check_complaint_window(complaints, report) -> None:

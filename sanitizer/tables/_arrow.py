@@ -1,0 +1,65 @@
+"""Fast set membership and key look-ups on string columns, through Arrow compute.
+
+pandas 3 keeps strings in Arrow, but ``Series.isin`` and ``reindex`` on them fall back
+to Python-level loops: at five million rows that is minutes. These helpers hand the work
+to Arrow's hash kernels instead (seconds). Every stage that joins on keys uses them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["arrow_strings", "isin", "lookup", "position_in"]
+
+
+def arrow_strings(values) -> pa.Array | pa.ChunkedArray:
+    """A string column (Series, Index, array, list) as Arrow strings, zero-copy when it can."""
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values if pa.types.is_string(values.type) else pc.cast(values, pa.string())
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.array
+    array = pa.array(values, from_pandas=True)
+    return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
+
+
+def _value_set(known) -> pa.Array:
+    values = arrow_strings(known)
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return pc.unique(values.drop_null())
+
+
+def isin(values, known) -> np.ndarray:
+    """Boolean mask: which of ``values`` are among ``known`` (nulls are never in)."""
+    array = arrow_strings(values)
+    mask = pc.is_in(array, value_set=_value_set(known), skip_nulls=True)
+    return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
+
+
+def position_in(values, keys) -> np.ndarray:
+    """For each of ``values``, its position in ``keys`` (first occurrence), or -1."""
+    keys = arrow_strings(keys)
+    if isinstance(keys, pa.ChunkedArray):
+        keys = keys.combine_chunks()
+    positions = pc.index_in(arrow_strings(values), value_set=keys, skip_nulls=True)
+    return pc.fill_null(positions, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def lookup(values, keys, column: pd.Series) -> pd.Series:
+    """``column`` (aligned with ``keys``) looked up for each of ``values``; missing -> null.
+
+    Keeps the column's dtype and returns a Series aligned with ``values`` when it is one.
+    """
+    positions = position_in(values, keys)
+    found = positions >= 0
+    taken = (
+        column.iloc[np.where(found, positions, 0)].reset_index(drop=True)
+        if len(column)
+        else (pd.Series([None] * len(positions), dtype=column.dtype))
+    )
+    taken = taken.where(pd.Series(found), other=None) if not found.all() else taken
+    index = values.index if isinstance(values, pd.Series) else None
+    return pd.Series(taken.to_numpy(), index=index, dtype=column.dtype)
