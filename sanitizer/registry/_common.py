@@ -43,6 +43,9 @@ __all__ = [
     "Coded",
     "Inputs",
     "as_arrow",
+    "sort_words",
+    "string_order",
+    "string_rank",
 ]
 
 #: Precedence rank of every status (0 = highest).
@@ -197,6 +200,80 @@ class Coded:
         return pd.Series(values.take(pa.array(self.codes, mask=self.codes < 0)), dtype="str")
 
 
+_WORDS_MAX = 8  # strings up to 64 bytes are sorted as big-endian 64-bit words
+
+
+def sort_words(arr: pa.Array) -> list[np.ndarray] | None:
+    """Non-null strings as big-endian ``uint64`` words, most significant first.
+
+    Comparing the word tuples compares the UTF-8 bytes, i.e. the strings in Python's
+    order (a shorter string padded with zero bytes sorts before its extensions), so
+    ``np.lexsort`` on integers replaces a sort of strings. None when a string is longer
+    than 64 bytes (the caller then sorts the strings themselves).
+    """
+    arr = arr.cast(pa.large_string()) if arr.type != pa.large_string() else arr
+    n = len(arr)
+    if n == 0:
+        return [np.zeros(0, np.uint64)]
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    if longest > 8 * _WORDS_MAX:
+        return None
+    n_words = max(1, -(-longest // 8))
+    raw = arr.buffers()[2]
+    data = np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, np.uint8)
+    data = np.concatenate([data[: offsets[-1]], np.zeros(8 * n_words, np.uint8)])
+    starts = offsets[:-1]
+    shortest = int(lengths.min())
+    words = []
+    for w in range(n_words):
+        word = np.zeros(n, np.uint64)
+        for b in range(8):
+            pos = 8 * w + b
+            byte = data[starts + pos].astype(np.uint64)
+            if pos >= shortest:
+                byte[lengths <= pos] = 0
+            word = (word << np.uint64(8)) | byte
+        words.append(word)
+    return words
+
+
+def string_order(arr: pa.Array) -> np.ndarray:
+    """The stable argsort of non-null strings (Python's order), without sorting strings."""
+    words = sort_words(arr)
+    if words is None:
+        return pc.sort_indices(arr).to_numpy().astype(np.int64)
+    return np.lexsort(words[::-1]).astype(np.int64)
+
+
+def string_rank(arr: pa.Array) -> np.ndarray:
+    """Position of every string in ``string_order`` (distinct strings: their rank)."""
+    order = string_order(arr)
+    rank = np.empty(order.size, dtype=np.int64)
+    rank[order] = np.arange(order.size)
+    return rank
+
+
+def _may_repeat(arr: pa.Array) -> bool:
+    """False when every (non-null) string is distinct; True when some may repeat."""
+    words = sort_words(arr)
+    if words is None:
+        return pc.count_distinct(arr, mode="all").as_py() != len(arr)
+    offsets = np.frombuffer(
+        arr.cast(pa.large_string()).buffers()[1],
+        dtype=np.int64,
+        count=len(arr) + 1,
+        offset=arr.offset * 8,
+    )
+    h = np.diff(offsets).astype(np.uint64)
+    for word in words:
+        h = (h * np.uint64(0x9E3779B97F4A7C15)) ^ word
+        h ^= h >> np.uint64(29)
+    h = np.sort(h)
+    return bool((h[1:] == h[:-1]).any())
+
+
 #: Columns of court_events encoded as codes by ``checked_inputs``.
 CODED_EVENT_COLUMNS = (
     "DOCKET_ID",
@@ -261,8 +338,7 @@ def _bools(frame: pd.DataFrame, column: str, default: bool) -> pd.Series:
 
 def _repeats(series: pd.Series) -> np.ndarray | None:
     """The rows of a repeated value (all of them), or None when every value is unique."""
-    arr = as_arrow(series)
-    if pc.count_distinct(arr, mode="all").as_py() == len(arr):
+    if not _may_repeat(as_arrow(series)):
         return None
     return series.duplicated(keep=False).to_numpy(bool)
 

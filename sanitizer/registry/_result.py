@@ -27,13 +27,36 @@ Semantics of the two date columns (CONTRACT.md, "Status fields"):
 
 from __future__ import annotations
 
+import re
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ._common import NOTE_215_40, NOTE_CHARGE_LEVEL, NOTE_CSA_RESET, RANK
+from ._common import (
+    APPEAL_DISMISSAL,
+    LEGACY_MARIJUANA_ACD,
+    NOTE_215_40,
+    NOTE_CHARGE_LEVEL,
+    NOTE_CSA_RESET,
+    RANK,
+    as_arrow,
+    string_rank,
+)
 from ._policy import POLICIES, STATUSES, RulesConfig, get_policy, rules_version
 
-__all__ = ["RegistryResult", "RULE_TEXT", "ARREST_COLUMNS", "DOCKET_COLUMNS", "finish"]
+__all__ = [
+    "RegistryResult",
+    "RULE_TEXT",
+    "RULES",
+    "ARREST_COLUMNS",
+    "DOCKET_COLUMNS",
+    "Decisions",
+    "finish",
+    "finish_coded",
+]
 
 #: Columns every engine's per-docket decision frame carries.
 DECISION_COLUMNS = (
@@ -221,74 +244,228 @@ _OUT_COLUMNS = ARREST_COLUMNS[2:10]
 DOCKET_COLUMNS = ("ARREST_KEY", "PERSON_ID", "DOCKET_ID", *ARREST_COLUMNS[2:], "rule")
 
 
-def _text(series: pd.Series) -> pd.Series:
-    return series.astype("str").fillna("")
+#: Every rule code, in a fixed order: the decisions carry rules as indexes into it.
+RULES = tuple(RULE_TEXT)
+RULE_CODE = {rule: code for code, rule in enumerate(RULES)}
+_STATUS_CODE = {status: code for code, status in enumerate(STATUSES)}
+_NAT_S = np.datetime64("NaT", "s")
+_NAT_D = np.datetime64("NaT", "D")
+_LATEST = np.iinfo(np.int64).max
 
 
-def _docket_outputs(dk: pd.DataFrame, config: RulesConfig) -> pd.DataFrame:
-    status, rule = dk["status"], dk["rule"]
-    statute = status.map(_STATUS_STATUTE).astype("str")
-    statute = rule.map(_RULE_STATUTE).astype("str").fillna(statute)
-    fav = rule == "FAV_SEALED"
-    if fav.any():
-        paragraph = dk.loc[fav, "term_type"].map(_FAV_PARAGRAPH).astype("str")
-        on_appeal = (dk.loc[fav, "term_type"] == "DISMISSAL") & dk.loc[fav, "cpl_section"].astype(
-            "str"
-        ).str.contains(r"(?:^|\D)470\.\d", regex=True).fillna(False)
-        paragraph = paragraph.where(~on_appeal, "(3)(a)")
-        statute.loc[fav] = "CPL 160.50" + paragraph.fillna("")
-    out = pd.DataFrame(
-        {
-            "ARREST_KEY": dk["ARREST_KEY"].astype("str"),
-            "PERSON_ID": dk["PERSON_ID"].astype("str"),
-            "DOCKET_ID": dk["DOCKET_ID"].astype("str"),
-            "status": status.astype("str"),
-            "statute": statute,
-            "since": dk["since"].astype("datetime64[s]"),
-        }
+class Decisions(NamedTuple):
+    """Per-docket decisions of an engine, as integer codes (one row per docket).
+
+    Text columns are codes into a table of values (``-1``: null): the docket id into
+    ``docket_values``, the trigger into ``trigger_values`` (for the fast engine: the
+    EVENT_ID column itself, the code being the event's row), and so on. ``status`` is the
+    precedence rank (index into ``STATUSES``), ``rule`` an index into ``RULES``.
+    """
+
+    arrest: np.ndarray
+    docket: np.ndarray
+    docket_values: pa.Array
+    status: np.ndarray
+    since: np.ndarray
+    rule: np.ndarray
+    trigger: np.ndarray
+    trigger_values: pa.Array
+    cpl: np.ndarray
+    cpl_values: pa.Array
+    term: np.ndarray
+    term_values: pa.Array
+    detail: np.ndarray
+    detail_values: pa.Array
+    notes: np.ndarray
+    confirmed: np.ndarray
+    clock_acd: np.ndarray
+    clock_csa: np.ndarray
+    clock_v55: np.ndarray
+
+
+def _values(values) -> pa.Array:
+    return pa.array(list(values), type=pa.large_string())
+
+
+def _strings(values: pa.Array, codes: np.ndarray) -> pd.Series:
+    """``values[codes]`` (null where the code is -1) as a pandas ``str`` Series."""
+    codes = np.asarray(codes, dtype=np.int64)
+    taken = values.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(taken, dtype="str")
+
+
+def _factorized(frame: pd.DataFrame, column: str) -> tuple[np.ndarray, pa.Array]:
+    codes, uniques = pd.factorize(frame[column].astype("str"), use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), _values(str(u) for u in uniques)
+
+
+def decisions_from_frame(frame: pd.DataFrame, arrest_keys: pd.Series) -> Decisions:
+    """The reference engine's decision frame (``DECISION_COLUMNS``) as ``Decisions``."""
+    frame = frame.reset_index(drop=True)
+    coded = {c: _factorized(frame, c) for c in ("DOCKET_ID", "trigger_event_id")}
+    coded.update({c: _factorized(frame, c) for c in ("cpl_section", "term_type", "detail")})
+    arrest = pd.Index(arrest_keys.astype("str")).get_indexer(frame["ARREST_KEY"].astype("str"))
+    return Decisions(
+        arrest=arrest.astype(np.int64),
+        docket=coded["DOCKET_ID"][0],
+        docket_values=coded["DOCKET_ID"][1],
+        status=frame["status"].map(_STATUS_CODE).to_numpy(np.int64),
+        since=frame["since"].to_numpy("datetime64[D]"),
+        rule=frame["rule"].map(RULE_CODE).to_numpy(np.int64),
+        trigger=coded["trigger_event_id"][0],
+        trigger_values=coded["trigger_event_id"][1],
+        cpl=coded["cpl_section"][0],
+        cpl_values=coded["cpl_section"][1],
+        term=coded["term_type"][0],
+        term_values=coded["term_type"][1],
+        detail=coded["detail"][0],
+        detail_values=coded["detail"][1],
+        notes=frame["notes"].to_numpy(np.int64),
+        confirmed=frame["confirmed"].to_numpy(bool),
+        clock_acd=frame["clock_acd"].to_numpy("datetime64[D]"),
+        clock_csa=frame["clock_csa"].to_numpy("datetime64[D]"),
+        clock_v55=frame["clock_v55"].to_numpy("datetime64[D]"),
     )
-    out["access_regime"] = status.map(_REGIME).fillna("UNRESTRICTED").astype("str")
-    legacy = dk["cpl_section"].astype("str").str.contains(r"170\.56|210\.46", regex=True)
-    out["destroy_class"] = (status.isin(_DESTROY) & ~legacy.fillna(False)).astype(bool)
-    out["confidence"] = np.where(dk["confirmed"].to_numpy(bool), "NOTICE_CONFIRMED", "COMPUTED")
-    out["confidence"] = out["confidence"].astype("str")
-    notes = dk["notes"].to_numpy(np.int64)
-    csa = rule.isin(_CSA_RULES).to_numpy(bool)
-    reason = rule.map(RULE_TEXT).astype("str").fillna("")
-    trig = _text(dk["trigger_event_id"])
-    reason = reason + np.where(trig != "", " Trigger event: " + trig + ".", "")
-    cpl = _text(dk["cpl_section"])
-    reason = reason + np.where(cpl != "", " Disposition CPL section: " + cpl + ".", "")
-    detail = _text(dk["detail"])
-    prefix = rule.map(_DETAIL_PREFIX).astype("str").fillna(" Related: ")
-    reason = reason + np.where(detail != "", prefix + detail + ".", "")
-    for bit, text in _NOTE_TEXT:
-        reason = reason + np.where(notes & bit, text, "")
-    reason = reason + np.where(csa & (notes & NOTE_CSA_RESET > 0), _RESET_TEXT, "")
-    if config.federal_access_enabled:
-        reason = reason + np.where(csa, _FEDERAL_TEXT, "")
-    out["reason"] = reason.astype("str")
-    out["trigger_event_id"] = dk["trigger_event_id"].astype("str")
-    out["rule"] = rule.astype("str")
-    rank = status.map(RANK).to_numpy(np.int64)
-    seals = np.full(len(dk), np.datetime64("NaT", "s"), dtype="datetime64[s]")
+
+
+def _lut(values: pa.Array, func, fill) -> np.ndarray:
+    """``func(value)`` for every value of a code table, plus ``fill`` for code -1."""
+    return np.array([func(v) for v in values.to_pylist()] + [fill])
+
+
+def _present(values: pa.Array) -> pa.Array:
+    """The code table with empty strings as null (an empty text counts as absent)."""
+    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.large_string()), values)
+
+
+def _part(values: pa.Array, codes: np.ndarray, before, after: str) -> pa.Array:
+    """``before + value + after`` per row, "" where the value is null or empty."""
+    taken = _present(values).take(pa.array(codes, mask=codes < 0))
+    return _join(before, taken, after).fill_null(_large(""))
+
+
+def _large(text: str) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _join(*parts) -> pa.Array:
+    """Element-wise concatenation of arrays and texts (null if any part is null)."""
+    parts = [_large(p) if isinstance(p, str) else p for p in parts]
+    return pc.binary_join_element_wise(*parts, _large(""))
+
+
+class _Table:
+    """A growing table of distinct texts and their codes."""
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+
+    def code(self, text) -> int:
+        if text is None:
+            return -1
+        return self.codes.setdefault(text, len(self.codes))
+
+    def values(self) -> pa.Array:
+        return _values(self.codes)
+
+
+class _Dockets(NamedTuple):
+    arrest: np.ndarray
+    docket_rank: np.ndarray  # string order of the docket id, -1 for null
+    status: np.ndarray
+    since: np.ndarray  # datetime64[s]
+    statute: np.ndarray
+    statute_values: pa.Array
+    regime: np.ndarray
+    destroy: np.ndarray
+    confirmed: np.ndarray
+    reason: pa.Array
+    trigger: np.ndarray
+    seals_on: np.ndarray
+    excluded: dict
+    excluded_from: dict
+
+
+_REGIMES = ("COURT_ORDER_ONLY", "LE_DUTY_PERMITTED", "SUBJECT_ONLY", "UNRESTRICTED")
+_CONFIDENCE = _values(["COMPUTED", "NOTICE_CONFIRMED"])
+
+
+def _docket_outputs(dec: Decisions, config: RulesConfig) -> _Dockets:
+    n = dec.arrest.size
+    status, rule = dec.status, dec.rule
+    statutes = _Table()
+    by_status = np.array([statutes.code(_STATUS_STATUTE.get(s)) for s in STATUSES])
+    by_rule = np.array([statutes.code(_RULE_STATUTE.get(r)) for r in RULES])
+    statute = np.where(by_rule[rule] >= 0, by_rule[rule], by_status[status])
+    fav = rule == RULE_CODE["FAV_SEALED"]
+    if fav.any():
+        term_text = _lut(dec.term_values, lambda v: v, None)[dec.term[fav]]
+        on_appeal = _lut(dec.cpl_values, lambda v: bool(re.search(APPEAL_DISMISSAL, v)), False)
+        appeal = (term_text == "DISMISSAL") & on_appeal[dec.cpl[fav]]
+        para = [_FAV_PARAGRAPH.get(t, "") if t is not None else "" for t in term_text]
+        statute[fav] = [
+            statutes.code("CPL 160.50" + ("(3)(a)" if a else p))
+            for a, p in zip(appeal, para, strict=True)
+        ]
+    regime_of = {s: _REGIMES.index(_REGIME.get(s, "UNRESTRICTED")) for s in STATUSES}
+    regime = np.array([regime_of[s] for s in STATUSES])[status]
+    legacy = _lut(dec.cpl_values, lambda v: bool(re.search(LEGACY_MARIJUANA_ACD, v)), False)
+    destroy = np.isin(status, [RANK[s] for s in _DESTROY]) & ~legacy[dec.cpl]
+
+    csa = np.isin(rule, [RULE_CODE[r] for r in _CSA_RULES])
+    notes = dec.notes
+    tail_code = (
+        (notes & NOTE_CHARGE_LEVEL > 0) * 1
+        + (notes & NOTE_215_40 > 0) * 2
+        + (csa & (notes & NOTE_CSA_RESET > 0)) * 4
+        + (csa & bool(config.federal_access_enabled)) * 8
+    )
+    tails = []
+    for code in range(16):
+        text = "".join(t for i, (_, t) in enumerate(_NOTE_TEXT) if code & (1 << i))
+        tails.append(text + (_RESET_TEXT if code & 4 else "") + (_FEDERAL_TEXT if code & 8 else ""))
+    prefix = _values(_DETAIL_PREFIX.get(r, " Related: ") for r in RULES).take(pa.array(rule))
+    reason = _join(
+        _values(RULE_TEXT[r] for r in RULES).take(pa.array(rule)),
+        _part(dec.trigger_values, dec.trigger, " Trigger event: ", "."),
+        _part(dec.cpl_values, dec.cpl, " Disposition CPL section: ", "."),
+        _part(dec.detail_values, dec.detail, prefix, "."),
+        _values(tails).take(pa.array(tail_code)),
+    )
+    rank = status
+    seals = np.full(n, _NAT_D)
     excluded_from = {name: seals.copy() for name in POLICIES}
     for column, future in _FUTURE:
-        when = dk[column].to_numpy("datetime64[s]")
+        when = getattr(dec, column).astype("datetime64[D]")
         live = ~np.isnat(when) & (RANK[future] < rank)
         seals = _earliest(seals, when, live)
         for name, policy in POLICIES.items():
             if policy.excludes(future):
                 excluded_from[name] = _earliest(excluded_from[name], when, live)
-    out["seals_on"] = seals
+    excluded = {}
     for name, policy in POLICIES.items():
-        excluded = status.isin(policy.excluded).to_numpy(bool)
-        out[f"excluded_{name}"] = excluded
-        out[f"excluded_from_{name}"] = np.where(
-            excluded, np.datetime64("NaT", "s"), excluded_from[name]
-        )
-    out["_rank"] = rank
-    return out
+        excluded[name] = np.isin(status, [RANK[s] for s in policy.excluded])
+        excluded_from[name] = np.where(excluded[name], _NAT_D, excluded_from[name])
+    docket_rank = np.full(n, -1, dtype=np.int64)
+    if len(dec.docket_values):
+        ranks = string_rank(dec.docket_values)
+        docket_rank = np.where(dec.docket >= 0, ranks[np.maximum(dec.docket, 0)], -1)
+    return _Dockets(
+        arrest=dec.arrest,
+        docket_rank=docket_rank,
+        status=status,
+        since=dec.since.astype("datetime64[s]"),
+        statute=statute,
+        statute_values=statutes.values(),
+        regime=regime,
+        destroy=destroy,
+        confirmed=dec.confirmed,
+        reason=reason,
+        trigger=dec.trigger,
+        seals_on=seals.astype("datetime64[s]"),
+        excluded=excluded,
+        excluded_from={k: v.astype("datetime64[s]") for k, v in excluded_from.items()},
+    )
 
 
 def _earliest(current: np.ndarray, when: np.ndarray, live: np.ndarray) -> np.ndarray:
@@ -296,86 +473,150 @@ def _earliest(current: np.ndarray, when: np.ndarray, live: np.ndarray) -> np.nda
     return np.where(take, when, current)
 
 
-def _roll_up(dockets: pd.DataFrame, policy_name: str) -> pd.DataFrame:
+def _as_int(days: np.ndarray) -> np.ndarray:
+    """Dates as int64 with NaT last (sorts and minima ignore it)."""
+    out = days.astype(np.int64)
+    return np.where(np.isnat(days), _LATEST, out)
+
+
+def _group_min(order: np.ndarray, starts: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Earliest non-NaT date per run of ``order`` (NaT if none), runs beginning at ``starts``."""
+    values = _as_int(days)[order]
+    low = np.minimum.reduceat(values, starts) if values.size else values
+    return np.where(low == _LATEST, _NAT_S, low.astype("datetime64[s]"))
+
+
+def _roll_up(dk: _Dockets, dec: Decisions, arrests: tuple, policy_name: str) -> pd.DataFrame:
     """One row per arrest under ``policy_name`` (SEALING_RULES.md, "Arrest roll-up")."""
-    excluded = f"excluded_{policy_name}"
-    excluded_from = f"excluded_from_{policy_name}"
-    dk = dockets.sort_values(
-        ["ARREST_KEY", "_rank", "since", "DOCKET_ID"], na_position="last", kind="stable"
-    )
-    group = dk.groupby("ARREST_KEY", sort=False)
-    first = group.head(1).set_index("ARREST_KEY")
-    n = group.size()
-    n_ex = group[excluded].sum()
-    seals = group["seals_on"].min()
-    open_from = dk[excluded_from].where(~dk[excluded])
-    frm = open_from.groupby(dk["ARREST_KEY"], sort=False).min()
-    out = first[["PERSON_ID", *_OUT_COLUMNS]].copy()
-    out["seals_on"] = seals
-    all_ex = (n_ex == n).reindex(out.index)
-    partial = ((n_ex > 0) & (n_ex < n)).reindex(out.index)
-    out["excluded"] = all_ex.to_numpy(bool)
-    out["excluded_from"] = frm.reindex(out.index).where(~all_ex)
+    keys, persons = arrests
+    n_a = len(keys)
+    excluded = dk.excluded[policy_name]
+    null_last = np.where(dk.docket_rank < 0, _LATEST, dk.docket_rank)
+    order = np.lexsort((null_last, _as_int(dk.since), dk.status, dk.arrest))
+    run_arrest = dk.arrest[order]
+    starts = np.flatnonzero(np.r_[True, run_arrest[1:] != run_arrest[:-1]])
+    head = np.full(n_a, -1, dtype=np.int64)
+    head[run_arrest[starts]] = order[starts]
+    seals = np.full(n_a, _NAT_S)
+    seals[run_arrest[starts]] = _group_min(order, starts, dk.seals_on)
+    open_from = np.where(excluded, _NAT_S, dk.excluded_from[policy_name])
+    frm = np.full(n_a, _NAT_S)
+    frm[run_arrest[starts]] = _group_min(order, starts, open_from)
+    n = np.bincount(dk.arrest, minlength=n_a)
+    n_ex = np.bincount(dk.arrest, weights=excluded, minlength=n_a).astype(np.int64)
+    all_ex = n_ex == n
+    partial = (n_ex > 0) & (n_ex < n)
+
+    status = dk.status[head]
+    statute = dk.statute[head]
+    since = dk.since[head]
+    regime = dk.regime[head]
+    destroy = dk.destroy[head]
+    confirmed = dk.confirmed[head]
+    trigger = dk.trigger[head]
+    reason_idx = head.copy()
+    reasons = dk.reason
     if partial.any():
-        ex = dk[dk[excluded] & dk["ARREST_KEY"].isin(partial.index[partial])]
-        ex = ex.sort_values(["ARREST_KEY", "since", "DOCKET_ID"], kind="stable")
-        label = ex["DOCKET_ID"].fillna("(single docket)") + " (" + ex["status"] + ")"
-        listed = label.groupby(ex["ARREST_KEY"], sort=False).agg(", ".join)
-        head = ex.groupby("ARREST_KEY", sort=False).head(1).set_index("ARREST_KEY")
-        keys = partial.index[partial]
-        out.loc[keys, "status"] = "PARTIALLY_SEALED"
-        out.loc[keys, "statute"] = pd.NA
-        out.loc[keys, "since"] = head.loc[keys, "since"]
-        out.loc[keys, "access_regime"] = "UNRESTRICTED"
-        out.loc[keys, "destroy_class"] = False
-        out.loc[keys, "confidence"] = "COMPUTED"
-        out.loc[keys, "trigger_event_id"] = head.loc[keys, "trigger_event_id"]
-        trig = head.loc[keys, "trigger_event_id"].astype("str")
-        out.loc[keys, "reason"] = (
-            RULE_TEXT["PARTIALLY_SEALED"]
-            + f" Policy: {policy_name}."
+        rows = np.flatnonzero(excluded & partial[dk.arrest])
+        rows = rows[np.lexsort((null_last[rows], _as_int(dk.since[rows]), dk.arrest[rows]))]
+        ex_arrest = dk.arrest[rows]
+        first = np.r_[True, ex_arrest[1:] != ex_arrest[:-1]]
+        ex_head = rows[first]
+        keys_p = ex_arrest[first]
+        docket_text = _strings(dec.docket_values, dec.docket[rows]).fillna("(single docket)")
+        status_text = np.asarray(STATUSES, dtype=object)[dk.status[rows]]
+        labels = (docket_text + " (" + status_text + ")").tolist()
+        bounds = np.r_[np.flatnonzero(first), rows.size]
+        listed = [", ".join(labels[b:e]) for b, e in zip(bounds[:-1], bounds[1:], strict=True)]
+        trig = _strings(dec.trigger_values, dk.trigger[ex_head])
+        lead = RULE_TEXT["PARTIALLY_SEALED"] + f" Policy: {policy_name}."
+        texts = [
+            lead
             + _DETAIL_PREFIX["PARTIALLY_SEALED"]
-            + listed.loc[keys]
+            + text
             + "."
-            + np.where(trig.notna(), " Trigger event: " + trig.fillna("") + ".", "")
-        )
-    out.index.name = "ARREST_KEY"
-    return out.reset_index()
+            + ("" if pd.isna(t) else f" Trigger event: {t}.")
+            for text, t in zip(listed, trig.tolist(), strict=True)
+        ]
+        status[keys_p] = RANK["PARTIALLY_SEALED"]
+        statute[keys_p] = -1
+        since[keys_p] = dk.since[ex_head]
+        regime[keys_p] = _REGIMES.index("UNRESTRICTED")
+        destroy[keys_p] = False
+        confirmed[keys_p] = False
+        trigger[keys_p] = dk.trigger[ex_head]
+        reason_idx[keys_p] = len(reasons) + np.arange(keys_p.size)
+        reasons = pa.concat_arrays([reasons, _values(texts)])
+    return pd.DataFrame(
+        {
+            "ARREST_KEY": pd.Series(keys, dtype="str"),
+            "PERSON_ID": pd.Series(persons, dtype="str"),
+            "status": _strings(_values(STATUSES), status),
+            "statute": _strings(dk.statute_values, statute),
+            "since": since,
+            "access_regime": _strings(_values(_REGIMES), regime),
+            "destroy_class": destroy.astype(bool),
+            "confidence": _strings(_CONFIDENCE, confirmed.astype(np.int64)),
+            "reason": _strings(reasons, reason_idx),
+            "trigger_event_id": _strings(dec.trigger_values, trigger),
+            "seals_on": seals,
+            "excluded": all_ex,
+            "excluded_from": np.where(all_ex, _NAT_S, frm),
+        }
+    )
+
+
+def _by_docket(dk: _Dockets, dec: Decisions, arrests: tuple) -> pd.DataFrame:
+    keys, persons = arrests
+    key_rank = string_rank(keys)
+    order = np.lexsort((dk.docket_rank, key_rank[dk.arrest]))
+    arrest = dk.arrest[order]
+    take = pa.array(arrest)
+    out = {
+        "ARREST_KEY": pd.Series(keys.take(take), dtype="str"),
+        "PERSON_ID": pd.Series(persons.take(take), dtype="str"),
+        "DOCKET_ID": _strings(dec.docket_values, dec.docket[order]),
+        "status": _strings(_values(STATUSES), dk.status[order]),
+        "statute": _strings(dk.statute_values, dk.statute[order]),
+        "since": dk.since[order],
+        "access_regime": _strings(_values(_REGIMES), dk.regime[order]),
+        "destroy_class": dk.destroy[order].astype(bool),
+        "confidence": _strings(_CONFIDENCE, dk.confirmed[order].astype(np.int64)),
+        "reason": _strings(dk.reason, order),
+        "trigger_event_id": _strings(dec.trigger_values, dk.trigger[order]),
+        "rule": _strings(_values(RULES), dec.rule[order]),
+        "seals_on": dk.seals_on[order],
+    }
+    for name in POLICIES:
+        out[f"excluded_{name}"] = dk.excluded[name][order]
+        out[f"excluded_from_{name}"] = dk.excluded_from[name][order]
+    return pd.DataFrame(out)
 
 
 def finish(
     decisions: pd.DataFrame, arrest_order: pd.Series, as_of, config: RulesConfig
 ) -> RegistryResult:
-    """Turn an engine's per-docket decisions into a :class:`RegistryResult`."""
-    dockets = _docket_outputs(decisions.reset_index(drop=True), config)
-    rolled = {name: _roll_up(dockets, name) for name in POLICIES}
-    order = pd.Index(arrest_order.astype("str"), name="ARREST_KEY")
-    policy_frames = {}
-    for name, frame in rolled.items():
-        frame = frame.set_index("ARREST_KEY").reindex(order).reset_index()
-        policy_frames[name] = _typed(frame)
-    by_docket = dockets.drop(columns="_rank")
-    by_docket = by_docket.sort_values(["ARREST_KEY", "DOCKET_ID"], na_position="first")
-    return RegistryResult(policy_frames, by_docket.reset_index(drop=True), as_of, config)
+    """Turn the reference engine's per-docket decision frame into a :class:`RegistryResult`."""
+    keys = arrest_order.astype("str").reset_index(drop=True)
+    frame = decisions.reset_index(drop=True)
+    persons = np.full(len(keys), None, dtype=object)
+    rows = pd.Index(keys).get_indexer(frame["ARREST_KEY"].astype("str"))
+    persons[rows] = frame["PERSON_ID"].astype("str").to_numpy(object)
+    arrests = (as_arrow(keys), pa.array(persons, type=pa.large_string()))
+    return finish_coded(decisions_from_frame(frame, keys), arrests, as_of, config)
 
 
-def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    for column in ("since", "seals_on", "excluded_from"):
-        frame[column] = frame[column].astype("datetime64[s]")
-    for column in (
-        "status",
-        "statute",
-        "access_regime",
-        "confidence",
-        "reason",
-        "trigger_event_id",
-        "PERSON_ID",
-        "ARREST_KEY",
-    ):
-        frame[column] = frame[column].astype("str")
-    for column in ("destroy_class", "excluded"):
-        frame[column] = frame[column].astype(bool)
-    return frame
+def finish_coded(
+    dec: Decisions, arrests: tuple[pa.Array, pa.Array], as_of, config: RulesConfig
+) -> RegistryResult:
+    """Turn coded decisions into a :class:`RegistryResult`.
+
+    ``arrests`` holds the ARREST_KEY and PERSON_ID columns in the input order, which is
+    the order of the per-arrest outputs.
+    """
+    dk = _docket_outputs(dec, config)
+    policy_frames = {name: _roll_up(dk, dec, arrests, name) for name in POLICIES}
+    return RegistryResult(policy_frames, _by_docket(dk, dec, arrests), as_of, config)
 
 
 class RegistryResult:
