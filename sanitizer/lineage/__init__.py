@@ -4,10 +4,30 @@ Nothing here trusts the sanitizer's own word: each check recomputes what it need
 the raw tables and the registry snapshot.
 """
 
+from ._checks import (
+    PERTURBATIONS,
+    CheckResult,
+    LineageChecks,
+    LineagePipeline,
+    check_fitted_state,
+    check_invariance,
+    check_provenance,
+    excluded_sources,
+    run_checks,
+)
 from ._commitments import PROOF_FORMAT, DataCommitments, TableCommitment, commit_tables
 from ._fingerprint import IGNORED_PARAMS, component_fingerprints, fingerprint
 
 __all__ = [
+    "PERTURBATIONS",
+    "CheckResult",
+    "LineageChecks",
+    "LineagePipeline",
+    "check_fitted_state",
+    "check_invariance",
+    "check_provenance",
+    "excluded_sources",
+    "run_checks",
     "IGNORED_PARAMS",
     "component_fingerprints",
     "fingerprint",

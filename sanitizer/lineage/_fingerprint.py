@@ -3,9 +3,10 @@
 A saved model file is no fingerprint: a scikit-learn forest with a fixed ``random_state``
 is identical across runs and ``n_jobs`` settings, while its skops or pickle bytes differ
 from run to run (archive timestamps, the stored ``n_jobs``). So the fingerprint hashes
-what was *fitted*: every public attribute ending in ``_`` (sklearn's convention), every
-tree's node arrays, recursively, plus the hyper-parameters that change what is computed.
-Parameters that only say how to compute (``n_jobs``, ``verbose``) are left out.
+what was *fitted*: every attribute of the instance (sklearn's fitted ``*_`` ones and the
+private ones some estimators keep their state in), every tree's node arrays, recursively,
+and the hyper-parameters that change what is computed. Parameters that only say how to
+compute (``n_jobs``, ``verbose``) are left out.
 
 The encoding is a tagged byte stream fed to SHA-256: floats by their IEEE bits, arrays by
 dtype, shape and bytes, mappings in sorted key order. Two fitted objects get the same
@@ -46,18 +47,18 @@ def _tag(digest, tag: bytes, payload: bytes = b"") -> None:
 
 
 def _fitted_state(estimator) -> dict:
-    params = {
-        k: v
-        for k, v in estimator.get_params(deep=False).items()
-        if k not in IGNORED_PARAMS and not hasattr(v, "get_params")
-    }
-    fitted = {
+    """Hyper-parameters and every attribute set on the instance, private ones included.
+
+    Private attributes matter: ``TfidfVectorizer`` keeps its IDF weights in ``_tfidf``,
+    and a vocabulary fitted on sealed text can leave the vocabulary unchanged while
+    shifting the weights. Only parameters that say how to compute are left out.
+    """
+    state = {
         k: v
         for k, v in vars(estimator).items()
-        if k.endswith("_") and not k.startswith("_") and k not in IGNORED_PARAMS
+        if k not in IGNORED_PARAMS and k != "_sklearn_version"
     }
-    nested = {k: v for k, v in estimator.get_params(deep=False).items() if hasattr(v, "get_params")}
-    return {"params": params, "fitted": fitted, "nested": nested}
+    return {"class": f"{type(estimator).__module__}.{type(estimator).__qualname__}", **state}
 
 
 def _feed(digest, obj, depth: int) -> None:

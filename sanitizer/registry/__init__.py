@@ -48,12 +48,17 @@ from ._policy import (
     get_policy,
     rules_version,
 )
+from ._registry import AccessOutcome, Registry, build_snapshot, snapshot_from_result
 from ._result import ARREST_COLUMNS, DOCKET_COLUMNS, RegistryResult
 from ._rules import evaluate_reference
 from ._snapshot import STATUS_ORDER, Snapshot, snapshot_digest
 from ._store import RegistryStore, open_engine
 
 __all__ = [
+    "AccessOutcome",
+    "Registry",
+    "build_snapshot",
+    "snapshot_from_result",
     "ARREST_COLUMNS",
     "DEFAULT",
     "DOCKET_COLUMNS",

@@ -37,7 +37,7 @@ from ._rules import evaluate_reference
 from ._snapshot import SNAPSHOT_COLUMNS, Snapshot
 from ._store import RegistryStore
 
-__all__ = ["Registry", "AccessOutcome", "snapshot_from_result"]
+__all__ = ["Registry", "AccessOutcome", "build_snapshot", "snapshot_from_result"]
 
 #: Contract columns of an arrest shown through the gate, by record type.
 _ARREST_REPORT_COLUMNS = (
@@ -106,6 +106,19 @@ def snapshot_from_result(
         excluded_dockets,
         dict(inputs or {}),
     )
+
+
+def build_snapshot(
+    tables: Tables, as_of: date, policy: str = "strict", config: RulesConfig = DEFAULT
+) -> Snapshot:
+    """The registry snapshot of a set of tables: a pure function, no home involved.
+
+    The lineage checks call it on perturbed copies of the raw data; ``Registry.snapshot``
+    calls it after adding the events a home has recorded.
+    """
+    result = evaluate(tables["arrests"], tables["court_events"], as_of, config)
+    inputs = {name: content_digest(tables[name], name) for name in ("arrests", "court_events")}
+    return snapshot_from_result(result, policy, inputs)
 
 
 @dataclass(frozen=True)
