@@ -296,13 +296,14 @@ def test_bad_as_of_exits_2(tmp_path, tiny_world):
     assert result.exit_code == 2 and "--as-of" in result.output
 
 
-def test_registry_on_postgresql(pg_url, pg_schema, tiny_world):
+def test_registry_on_postgresql(pg_url, pg_schema, tiny_world, tmp_path):
     url = f"{pg_url}?options=-csearch_path%3D{pg_schema}"
+    home = tmp_path / "home"  # keys and exported checkpoints still live in a home
     args = ["registry", "build", "--data", tiny_world, "--as-of", AS_OF, "--db", url, "--json"]
-    first = cli(*args, "--home", "unused-home")
+    first = cli(*args, "--home", home)
     assert first.exit_code == 0, first.output
-    second = cli(*args, "--home", "unused-home")
+    second = cli(*args, "--home", home)
     assert json.loads(first.stdout) == json.loads(second.stdout)
-    verify = cli("audit", "verify", "--db", url, "--home", "unused-home", "--json")
+    verify = cli("audit", "verify", "--db", url, "--home", home, "--json")
     assert verify.exit_code == 0, verify.output
     assert json.loads(verify.stdout)["entries"] == 2
