@@ -486,8 +486,12 @@ def audit_verify(
     """Re-check the audit chain against its signed checkpoints (exit 1 if tampered)."""
     try:
         resolved = Home.resolve(home, db)
-        if resolved.db_url.startswith("sqlite") and not (resolved.path / "registry.db").exists():
-            raise BadInput(f"no registry database in {resolved.path}; nothing to verify")
+        if resolved.db_url.startswith("sqlite"):
+            from sqlalchemy.engine import make_url
+
+            database = make_url(resolved.db_url).database
+            if not database or not Path(database).exists():
+                raise BadInput(f"no registry database at {database}; nothing to verify")
         result = open_registry(home, db).audit.verify()
     except SanitizerError as error:
         raise fail(error) from None
