@@ -263,11 +263,13 @@ registry_app = typer.Typer(
 )
 records_app = typer.Typer(help="The court-order access gate.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
+lineage_app = typer.Typer(help="Lineage proofs a reviewer can check.", no_args_is_help=True)
 events_app = typer.Typer(help="New court events: record, recompute, react.", no_args_is_help=True)
 app.add_typer(registry_app, name="registry")
 app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
 app.add_typer(events_app, name="events")
+app.add_typer(lineage_app, name="lineage")
 
 
 def open_registry(home: Path | None, db: str | None):
@@ -475,6 +477,32 @@ def events_apply(
             console.print(f"newly excluded under {policy}: {', '.join(keys) or 'none'}")
 
     emit(payload, as_json, human)
+
+
+@lineage_app.command("check-proof")
+def lineage_check_proof(
+    proof_file: Annotated[Path, typer.Argument(help="The JSON printed by `lineage prove-absent`.")],
+    as_json: JsonOption = False,
+):
+    """Check an absence proof with nothing else: exit 0 valid, 1 invalid."""
+    from .lineage import check_proof
+
+    try:
+        document = json.loads(proof_file.read_text())
+    except (OSError, ValueError) as error:
+        raise fail(BadInput(f"{proof_file}: not a readable JSON proof ({error})")) from None
+    valid = check_proof(document)
+    root = document.get("root") if isinstance(document, dict) else None
+
+    def human():
+        verdict = "[green]valid[/]" if valid else "[red]INVALID[/]"
+        Console().print(
+            f"{verdict}: {document.get('key') if valid else 'proof'} against root {root}"
+        )
+
+    emit({"valid": valid, "root": root}, as_json, human)
+    if not valid:
+        raise typer.Exit(1)
 
 
 @audit_app.command("verify")

@@ -15,7 +15,13 @@ from ._checks import (
     excluded_sources,
     run_checks,
 )
-from ._commitments import PROOF_FORMAT, DataCommitments, TableCommitment, commit_tables
+from ._commitments import (
+    PROOF_FORMAT,
+    DataCommitments,
+    TableCommitment,
+    check_proof,
+    commit_tables,
+)
 from ._fingerprint import IGNORED_PARAMS, component_fingerprints, fingerprint
 
 __all__ = [
@@ -24,6 +30,7 @@ __all__ = [
     "LineageChecks",
     "LineagePipeline",
     "check_fitted_state",
+    "check_proof",
     "check_invariance",
     "check_provenance",
     "excluded_sources",

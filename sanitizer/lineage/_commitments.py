@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._errors import Refused
-from ..registry import MerkleTree
+from ..registry import MerkleTree, verify_absence
 from ..tables import SCHEMA, Tables, content_digest
 
-__all__ = ["TableCommitment", "DataCommitments", "commit_tables", "PROOF_FORMAT"]
+__all__ = [
+    "TableCommitment",
+    "DataCommitments",
+    "commit_tables",
+    "check_proof",
+    "PROOF_FORMAT",
+]
 
 PROOF_FORMAT = "sanitizer.lineage.absence/1"
 
@@ -79,6 +85,7 @@ class DataCommitments:
         return {
             "format": PROOF_FORMAT,
             "table": table,
+            "key": key,
             "root": self.tables[table].keys_root,
             "proof": tree.absence_proof(key),
         }
@@ -128,3 +135,20 @@ def _frame_digest(frame: pd.DataFrame, key: tuple[str, ...]) -> str:
     ]
     lines = pc.binary_join_element_wise(*text, "\x1f") if text else pa.array([], pa.string())
     return hashlib.sha256("\n".join(lines.to_pylist()).encode("utf-8")).hexdigest()
+
+
+def check_proof(document: Mapping) -> bool:
+    """Check a ``prove-absent`` proof with nothing but the proof itself.
+
+    The document names the root it claims to be checked against; the caller compares
+    that root with the one published for the model (certificate, MLflow tags, lineage
+    report). Malformed documents are simply invalid.
+    """
+    if not isinstance(document, Mapping) or document.get("format") != PROOF_FORMAT:
+        return False
+    proof, root = document.get("proof"), document.get("root")
+    if not isinstance(proof, Mapping) or not isinstance(root, str):
+        return False
+    if document.get("key") is not None and proof.get("key") != document.get("key"):
+        return False
+    return bool(verify_absence(proof, root))

@@ -41,3 +41,25 @@ def test_derived_tables_are_committed_by_their_own_keys():
     again = commit_tables({}, {"pairs": (pairs.iloc[::-1], ("left", "right"))})
     assert commitments.to_dict() == again.to_dict()
     assert commitments.tables["pairs"].keys_root == merkle_root(["C1/C2", "C2/C3"])
+
+
+def test_check_proof_cli_validates_alone(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from sanitizer.cli import app
+
+    proof = commit_tables(Tables(minimal_frames())).prove_absent("arrests", "A9")
+    path = tmp_path / "proof.json"
+    path.write_text(json.dumps(proof))
+    runner = CliRunner()
+    ok = runner.invoke(app, ["lineage", "check-proof", str(path), "--json"])
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["valid"] is True
+    forged = dict(proof, key="A1")
+    forged["proof"] = dict(proof["proof"], key="A1")
+    path.write_text(json.dumps(forged))
+    bad = runner.invoke(app, ["lineage", "check-proof", str(path), "--json"])
+    assert bad.exit_code == 1 and json.loads(bad.stdout)["valid"] is False
+    path.write_text("not json")
+    assert runner.invoke(app, ["lineage", "check-proof", str(path)]).exit_code == 2
