@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import bench_foundation
+from . import bench_foundation, registry_section
 from ._harness import ROOT, write_results
 
 
@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     sections = []
     section, data = bench_foundation.run(args.scale, args.workdir)
     sections.append(section)
+    sections.append(registry_section.run(args.scale, data, args.workdir))
     path = write_results(args.scale, sections)
     for s in sections:
         for r in s.results:

@@ -232,27 +232,46 @@ def validate(
 def demo(
     home: HomeOption = None,
     seed: SeedOption = 0,
+    as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ):
-    """The whole story on `small` data, in the home (so far: synthesise and validate)."""
-    from .tables import validate_directory
+    """The whole story on `small` data, in the home, as far as it is built."""
+    from ._demo import DEMO_STEPS, run_demo
 
     try:
-        resolved = Home.resolve(home).ensure()
-        data = resolved.path / "demo-data"
-        result = synthesize("small", seed, data, "parquet", overwrite=True)
-        report, _ = validate_directory(data)
-        if not report.valid:
-            raise BadInput(f"the synthetic data failed validation: {report.errors[0]}")
+        day = parse_as_of(as_of, default=DEMO_AS_OF)
+        resolved = Home.resolve(home)
+
+        def synthesise(folder: Path) -> dict:
+            return synthesize("small", seed, folder, "parquet", overwrite=True)
+
+        with stage_progress("demo", len(DEMO_STEPS)) as advance:
+            result = run_demo(resolved, synthesise, day, progress=advance)
     except SanitizerError as error:
         raise fail(error) from None
-    payload = {"home": str(resolved.path), "report": None, "models": [], "data": str(data)}
+    payload = result.to_dict()
 
     def human():
         console = Console()
-        console.print(f"Synthesised {sum(result['tables'].values()):,} rows into {data}")
-        console.print("[green]valid[/]: every table matches the contract")
-        console.print(f"Look at them: sanitizer validate {data}")
+        console.print(f"[bold]Demo home[/]: {payload['home']}")
+        console.print(f"Synthetic `small` world: {payload['data']}")
+        for policy, snap in payload["snapshots"].items():
+            console.print(
+                f"Registry ({policy}): snapshot {snap['snapshot_id']}, {snap['excluded']:,} of "
+                f"{snap['arrests']:,} arrests excluded"
+            )
+        granted = sum(a["granted"] for a in payload["access"])
+        console.print(
+            f"Access gate: {granted} granted, {len(payload['access']) - granted} denied "
+            "(every attempt audited)"
+        )
+        intact = "[green]intact[/]" if payload["audit"].get("intact") else "[red]BROKEN[/]"
+        console.print(f"Audit chain: {intact}, {payload['audit'].get('entries', 0)} entries")
+        console.print("\nLook further:")
+        data, home_dir = payload["data"], payload["home"]
+        console.print(f"  sanitizer registry explain 100000005 --data {data} --home {home_dir}")
+        console.print(f"  sanitizer audit verify --home {home_dir}")
+        console.print(f"  sanitizer validate {data}")
 
     emit(payload, as_json, human)
 

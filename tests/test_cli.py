@@ -62,3 +62,17 @@ def test_validate_human_output_names_the_problem(tmp_path):
 @pytest.mark.parametrize("args", [["validate"], ["synth", "--scale", "huge"], ["nonsense"]])
 def test_usage_errors_exit_2(args):
     assert invoke(*args).exit_code == 2
+
+
+def test_demo_tells_the_story_so_far(tmp_path):
+    result = invoke("demo", "--home", tmp_path / "home", "--json")
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert set(payload) >= {"home", "report", "models"}
+    assert set(payload["snapshots"]) == {"strict", "statutory"}
+    assert (
+        payload["snapshots"]["strict"]["excluded"] > payload["snapshots"]["statutory"]["excluded"]
+    )
+    granted = [a["granted"] for a in payload["access"]]
+    assert any(granted) and not all(granted)
+    assert payload["audit"]["intact"] is True

@@ -292,7 +292,9 @@ def _dockets(inp: Inputs, a_known: np.ndarray, asof):
     rows, key = rows[order], key[order]
     run_start = np.r_[True, key[1:] != key[:-1]] if key.size else np.zeros(0, bool)
     run_keys = key[run_start]
-    bare = np.setdiff1d(np.flatnonzero(a_known), arrest_of[rows]) * width
+    with_events = np.zeros(a_known.size, bool)
+    with_events[arrest_of[rows]] = True
+    bare = np.flatnonzero(a_known & ~with_events) * width
     table = np.sort(np.concatenate([run_keys, bare]))
     docket = np.repeat(
         np.searchsorted(table, run_keys), np.diff(np.r_[np.flatnonzero(run_start), key.size])
