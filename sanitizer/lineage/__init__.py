@@ -23,8 +23,13 @@ from ._commitments import (
     commit_tables,
 )
 from ._fingerprint import IGNORED_PARAMS, component_fingerprints, fingerprint
+from ._report import RERUN, SCHEMA_VERSION, LineageReport, code_version
 
 __all__ = [
+    "RERUN",
+    "SCHEMA_VERSION",
+    "LineageReport",
+    "code_version",
     "PERTURBATIONS",
     "CheckResult",
     "LineageChecks",
