@@ -19,7 +19,7 @@ from ._home import Home
 from .registry import AccessRequest, Registry
 from .tables import read_tables, validate_directory
 
-__all__ = ["DemoResult", "run_demo", "DEMO_STEPS"]
+__all__ = ["DemoResult", "run_demo", "request_from_truth", "DEMO_STEPS"]
 
 DEMO_STEPS = ("synthesise", "validate", "registry", "access", "audit")
 #: How many planted court orders the demo tries at the gate.
@@ -48,6 +48,19 @@ class DemoResult:
             "access": self.access,
             "audit": self.audit,
         }
+
+
+def request_from_truth(row, as_of: date) -> AccessRequest:
+    """The access request the synthetic world planted with a court order (``truth/grants``)."""
+    return AccessRequest(
+        arrest_key=row.REQUEST_ARREST_KEY,
+        requester=row.REQUEST_USER,
+        purpose=row.REQUEST_PURPOSE,
+        as_of=as_of,
+        grant_id=row.GRANT_ID,
+        record_type=row.REQUEST_RECORD_TYPE,
+        case_no=None if pd.isna(row.REQUEST_CASE_NO) else row.REQUEST_CASE_NO,
+    )
 
 
 def run_demo(
@@ -86,16 +99,7 @@ def run_demo(
         ]
     )
     for row in tried.itertuples():
-        request = AccessRequest(
-            arrest_key=row.REQUEST_ARREST_KEY,
-            requester=row.REQUEST_USER,
-            purpose=row.REQUEST_PURPOSE,
-            as_of=as_of,
-            grant_id=row.GRANT_ID,
-            record_type=row.REQUEST_RECORD_TYPE,
-            case_no=None if pd.isna(row.REQUEST_CASE_NO) else row.REQUEST_CASE_NO,
-        )
-        outcome = registry.show_record(tables, request)
+        outcome = registry.show_record(tables, request_from_truth(row, as_of))
         result.access.append(
             {
                 "grant_id": row.GRANT_ID,

@@ -25,27 +25,12 @@ import pandas as pd
 
 from .._errors import BadInput
 from ._merkle import MerkleTree, merkle_root
+from ._policy import STATUSES
 
 __all__ = ["Snapshot", "snapshot_digest", "SNAPSHOT_COLUMNS", "STATUS_ORDER"]
 
 #: The statuses of SEALING_RULES.md ("Statuses"), in precedence order.
-STATUS_ORDER = (
-    "EXPUNGED_160_50_5",
-    "SEALED_160_50",
-    "SEALED_160_55",
-    "SEALED_160_59",
-    "SEALED_160_57",
-    "COND_SEALED_160_58",
-    "CSA_ELIGIBLE_PENDING_NOTICE",
-    "APPEAL_PENDING",
-    "ACD_PENDING",
-    "MOTION_REQUIRED_PRE_EFFECTIVE",
-    "SEALING_DENIED_IJ",
-    "UNSEALED_160_58_REARREST",
-    "PARTIALLY_SEALED",
-    "NOT_SEALED",
-    "OPEN",
-)
+STATUS_ORDER = STATUSES
 
 #: Per-arrest columns of a snapshot, as ``registry explain`` and ``export`` print them.
 SNAPSHOT_COLUMNS = (

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from sanitizer._demo import request_from_truth
 from sanitizer._home import Home
 from sanitizer.cli import app
 from sanitizer.registry import (
-    AccessRequest,
     evaluate_reference,
     merkle_root,
     snapshot_digest,
@@ -176,15 +176,7 @@ def test_gate_decides_every_planted_grant_as_expected(registry, tiny_world, tiny
     certain = truth[truth["CERTAIN"]]
     assert len(certain) >= 20 and set(certain["EXPECTED"]) == {"grant", "deny"}
     for row in certain.itertuples():
-        request = AccessRequest(
-            arrest_key=row.REQUEST_ARREST_KEY,
-            requester=row.REQUEST_USER,
-            purpose=row.REQUEST_PURPOSE,
-            as_of=AS_OF,
-            grant_id=row.GRANT_ID,
-            record_type=row.REQUEST_RECORD_TYPE,
-            case_no=None if pd.isna(row.REQUEST_CASE_NO) else row.REQUEST_CASE_NO,
-        )
+        request = request_from_truth(row, AS_OF)
         outcome = registry.show_record(tiny_tables, request)
         assert outcome.decision.granted == (row.EXPECTED == "grant"), (
             row.GRANT_ID,
