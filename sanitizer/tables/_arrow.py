@@ -12,7 +12,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_strings", "isin", "lookup", "position_in"]
+__all__ = ["arrow_strings", "isin", "lookup", "position_in", "value_set"]
+
+#: What ``value_set`` returns (an Arrow array of distinct strings).
+_ValueSet = pa.Array
 
 
 def arrow_strings(values) -> pa.Array | pa.ChunkedArray:
@@ -25,7 +28,8 @@ def arrow_strings(values) -> pa.Array | pa.ChunkedArray:
     return array if pa.types.is_string(array.type) else pc.cast(array, pa.string())
 
 
-def _value_set(known) -> pa.Array:
+def value_set(known) -> pa.Array:
+    """The distinct non-null strings of ``known``: build once, reuse for many ``isin``."""
     values = arrow_strings(known)
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
@@ -33,9 +37,13 @@ def _value_set(known) -> pa.Array:
 
 
 def isin(values, known) -> np.ndarray:
-    """Boolean mask: which of ``values`` are among ``known`` (nulls are never in)."""
+    """Boolean mask: which of ``values`` are among ``known`` (nulls are never in).
+
+    ``known`` may be anything string-like, or a ``value_set`` built once beforehand.
+    """
     array = arrow_strings(values)
-    mask = pc.is_in(array, value_set=_value_set(known), skip_nulls=True)
+    known_set = known if isinstance(known, _ValueSet) else value_set(known)
+    mask = pc.is_in(array, value_set=known_set, skip_nulls=True)
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 
 from .._errors import BadInput
 from . import _issues as msg
-from ._arrow import arrow_strings, isin, lookup
+from ._arrow import arrow_strings, isin, lookup, value_set
 from ._issues import MAX_ROWS_PER_PROBLEM, ValidationReport
 from ._read import Tables, locate_tables, read_table
 from ._schema import EVENT_TYPE_REQUIRES, LIST_SEPARATOR, SCHEMA, WILDCARD
@@ -73,8 +73,9 @@ def check_frames(frames: dict[str, pd.DataFrame], report: ValidationReport) -> N
     """The checks that span rows or tables, on whatever tables could be read."""
     for name, frame in frames.items():
         _check_keys(name, frame, report)
+    value_sets: dict = {}
     for name, frame in frames.items():
-        _check_references(name, frame, frames, report)
+        _check_references(name, frame, frames, report, value_sets)
     if "court_events" in frames:
         _check_event_fields(frames["court_events"], report)
         _check_dockets(frames["court_events"], report)
@@ -119,14 +120,16 @@ def _check_keys(name: str, frame: pd.DataFrame, report: ValidationReport) -> Non
     )
 
 
-def _check_references(name, frame, frames, report) -> None:
+def _check_references(name, frame, frames, report, value_sets: dict) -> None:
     for column in SCHEMA[name].columns:
         if column.references is None:
             continue
         target_table, target_column = column.references
         if target_table not in frames:
             continue  # already reported as missing or unreadable
-        known = frames[target_table][target_column]
+        if column.references not in value_sets:
+            value_sets[column.references] = value_set(frames[target_table][target_column])
+        known = value_sets[column.references]
         values = frame[column.name]
         if column.kind == "list":
             items = values.str.split(LIST_SEPARATOR).explode().dropna()
