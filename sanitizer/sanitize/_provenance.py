@@ -16,12 +16,21 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
+
+from ..tables import isin, position_in
 
 __all__ = ["KeySets", "Provenance"]
 
 
 def _as_keys(values) -> np.ndarray:
     return np.asarray(values, dtype=object)
+
+
+def _sorted_codes(keys) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, sorted unique keys) through pandas' hash factorizer, not Python sorting."""
+    codes, unique = pd.factorize(pd.Series(keys, dtype="str"), sort=True)
+    return codes.astype(np.int32), unique.to_numpy(dtype=object)
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,8 +54,10 @@ class KeySets:
     def identity(cls, keys: Iterable[str]) -> KeySets:
         """Row ``i`` came from exactly one source record, ``keys[i]``."""
         keys = _as_keys(list(keys))
-        unique, codes = np.unique(keys, return_inverse=True) if len(keys) else (keys, keys)
-        return cls(np.arange(len(keys) + 1, dtype=np.int64), codes.astype(np.int32), unique)
+        if not len(keys):
+            return cls.empty(0)
+        codes, unique = _sorted_codes(keys)
+        return cls(np.arange(len(keys) + 1, dtype=np.int64), codes, unique)
 
     @classmethod
     def from_pairs(cls, rows: np.ndarray, keys: Iterable[str], n_rows: int) -> KeySets:
@@ -59,7 +70,7 @@ class KeySets:
             raise ValueError(f"row numbers must lie in [0, {n_rows})")
         if not len(keys):
             return cls.empty(n_rows)
-        unique, codes = np.unique(keys, return_inverse=True)
+        codes, unique = _sorted_codes(keys)
         return cls.from_codes(rows, codes, unique, n_rows)
 
     # --- shape -----------------------------------------------------------------------------
@@ -96,9 +107,9 @@ class KeySets:
         """Row-wise union with another carrier of the same rows (a pair's two sides)."""
         if self.n_rows != other.n_rows:
             raise ValueError(f"cannot unite {self.n_rows} rows with {other.n_rows} rows")
-        keys = np.union1d(self.keys, other.keys) if len(self.keys) or len(other.keys) else self.keys
-        codes_a = np.searchsorted(keys, self.keys).astype(np.int32)[self.codes]
-        codes_b = np.searchsorted(keys, other.keys).astype(np.int32)[other.codes]
+        _, keys = _sorted_codes(np.concatenate([self.keys, other.keys]))
+        codes_a = position_in(self.keys, keys).astype(np.int32)[self.codes]
+        codes_b = position_in(other.keys, keys).astype(np.int32)[other.codes]
         rows = np.concatenate(
             [
                 np.repeat(np.arange(self.n_rows), self.lengths),
@@ -126,7 +137,7 @@ class KeySets:
 
     def rows_touching(self, keys: Iterable[str]) -> np.ndarray:
         """Boolean mask of rows whose key set meets ``keys`` (e.g. the excluded set)."""
-        wanted = np.isin(self.keys, _as_keys(list(keys)))
+        wanted = isin(self.keys, list(keys) if not isinstance(keys, pd.Series) else keys)
         hits = np.zeros(len(self.codes) + 1, dtype=np.int64)
         if len(self.codes):
             np.cumsum(wanted[self.codes], out=hits[1:])

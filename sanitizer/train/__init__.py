@@ -1,0 +1,63 @@
+"""Train: the pattern models and the recidivism model, on sanitized data only.
+
+Every pipeline here implements the lineage checks' ``LineagePipeline`` protocol: it
+receives the raw tables and the registry snapshot, sanitizes first, and computes nothing
+(population, label, vocabulary, sample) before that. Models are seeded and deterministic,
+so a re-run gives the same fingerprint.
+"""
+
+from ._pattern import (
+    CRIME_TYPES,
+    PairSampler,
+    PatternPipeline,
+    load_pattern_config,
+    pattern_members,
+    rank_history,
+)
+from ._pattern_eval import (
+    PUBLISHED,
+    PatternEvaluation,
+    RebuildResult,
+    evaluate_pattern_pipeline,
+    held_out_pattern_sets,
+    quality_gate,
+    rebuild,
+    score_pairs,
+    truth_series_sets,
+)
+from ._recidivism import (
+    DEFAULT_RECIDIVISM_CONFIG,
+    RECIDIVISM_CONFIG_PATH,
+    HoldoutPredictions,
+    RecidivismPipeline,
+    RecidivismScorer,
+    holdout_mask,
+    load_recidivism_config,
+    recidivist_label,
+)
+
+__all__ = [
+    "CRIME_TYPES",
+    "PairSampler",
+    "PatternPipeline",
+    "PUBLISHED",
+    "PatternEvaluation",
+    "RebuildResult",
+    "evaluate_pattern_pipeline",
+    "held_out_pattern_sets",
+    "quality_gate",
+    "rebuild",
+    "score_pairs",
+    "truth_series_sets",
+    "load_pattern_config",
+    "pattern_members",
+    "rank_history",
+    "DEFAULT_RECIDIVISM_CONFIG",
+    "HoldoutPredictions",
+    "RECIDIVISM_CONFIG_PATH",
+    "RecidivismPipeline",
+    "RecidivismScorer",
+    "holdout_mask",
+    "load_recidivism_config",
+    "recidivist_label",
+]

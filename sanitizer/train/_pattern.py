@@ -1,0 +1,591 @@
+"""The Patternizr-style pattern model of one crime type, as a lineage-checkable pipeline.
+
+One random forest per crime type (burglary 107, robbery 105, grand larceny 109) scores a
+pair of complaints with the probability that both belong to one crime pattern
+(Chohlas-Wood & Levine 2019). :class:`PatternPipeline` implements the lineage checks'
+``LineagePipeline`` protocol, so the same object that trains the model is the one the
+``provenance``, ``invariance`` and ``fitted_state`` checks re-run on perturbed raw data.
+
+Order of work in :meth:`PatternPipeline.build` (DESIGN.md: sanitize first, then
+everything else):
+
+1. ``sanitize(raw, snapshot)``. Nothing is read from ``raw`` after this line.
+2. The clean complaints of the type, sorted by ``CMPLNT_NUM``, and the clean pattern
+   memberships of those complaints (ANALYST rows, and ARREST_DERIVED rows whose arrest
+   survived; patterns left with fewer than two members of the type are dropped).
+3. :class:`PairSampler` draws the labelled pairs: positives are every pair of complaints
+   sharing a clean pattern; negatives a seeded sample of pairs sharing none. Patterns are
+   split into train and test by a hash of their ``PATTERN_ID``, so whether a pattern is
+   held out depends on that pattern alone, never on how many others exist.
+4. :class:`~sanitizer.features.PairFeaturizer` is fitted on the clean complaints of the
+   type and computes the pair features.
+
+Provenance of each row: ``complaints`` (both sides); ``patterns`` (``PATTERN_ID/CMPLNT_NUM``
+of the memberships that made a positive label); ``arrests`` (their
+``ESTABLISHED_BY_ARREST_KEY``, when set). Negatives carry only their complaints: their
+label says that no clean membership links them, and the check that no *excluded*
+membership reached them is the invariance check (the draw must not move when excluded
+memberships are added or deleted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import RandomForestClassifier
+
+from ..features import FAMILIES, PairFeaturizer, TrainingSet
+from ..registry import Snapshot
+from ..sanitize import KeySets, Provenance, sanitize
+from ..tables import Tables, isin, position_in
+
+__all__ = [
+    "CRIME_TYPES",
+    "PairSampler",
+    "PatternPipeline",
+    "load_pattern_config",
+    "pattern_members",
+    "rank_history",
+]
+
+#: Crime type name -> KY_CD (CONTRACT.md, complaints).
+CRIME_TYPES = {"burglary": "107", "robbery": "105", "grand-larceny": "109"}
+#: Where the hyper-parameters and gate thresholds live.
+CONFIG_PATH = Path(__file__).resolve().parents[2] / "models" / "patternizr.toml"
+_DEFAULTS = {
+    "sampling": {
+        "negatives_per_positive": 5,
+        "anchored_fraction": 0.5,
+        "negative_window_days": 1095,
+        "test_fraction": 0.25,
+    },
+    "forest": {
+        "n_estimators": 200,
+        "min_samples_leaf": 5,
+        "max_features": "sqrt",
+        "class_weight": "balanced_subsample",
+        "max_samples": 0.5,
+    },
+    "features": {"cell_m": 500.0, "max_property_items": 64, "min_df": 2},
+    "evaluation": {"history_days": 1095, "recall_at": [10, 50], "block_m": 3000.0},
+    "gates": {"partial_rebuild_min": 0.5},
+    "published": {"perfect_rebuild": 0.33, "partial_rebuild": 0.80},
+}
+
+MSG_UNKNOWN_TYPE = "unknown crime type {given!r}; expected one of {names} or a KY_CD in {codes}"
+
+
+def load_pattern_config(path: Path | str | None = None) -> dict:
+    """The pattern models' configuration: ``models/patternizr.toml`` over built-in defaults.
+
+    Parameters
+    ----------
+    path : path, optional
+        Another TOML file with the same sections; missing keys take the defaults, so a
+        file may override only what it changes.
+
+    Returns
+    -------
+    dict
+        Sections ``sampling``, ``forest``, ``features``, ``evaluation``, ``gates``,
+        ``published``.
+    """
+    path = Path(path) if path is not None else CONFIG_PATH
+    loaded = {}
+    if path.is_file():
+        with open(path, "rb") as handle:
+            loaded = tomllib.load(handle)
+    merged = {section: dict(values) for section, values in _DEFAULTS.items()}
+    for section, values in loaded.items():
+        if isinstance(values, Mapping):
+            merged.setdefault(section, {}).update(values)
+    return merged
+
+
+def _ky_cd(crime_type: str) -> str:
+    if crime_type in CRIME_TYPES:
+        return CRIME_TYPES[crime_type]
+    if crime_type in CRIME_TYPES.values():
+        return crime_type
+    raise ValueError(
+        MSG_UNKNOWN_TYPE.format(
+            given=crime_type, names=sorted(CRIME_TYPES), codes=sorted(CRIME_TYPES.values())
+        )
+    )
+
+
+def pattern_members(clean: Tables, ky_cd: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The type's complaints (sorted by key) and its pattern memberships (sorted).
+
+    Memberships are kept only for complaints of the type; a pattern left with fewer than
+    two such members is no pattern for this model. Both frames have fresh indexes.
+
+    Parameters
+    ----------
+    clean : Tables
+        Sanitized tables.
+    ky_cd : str
+        The crime type's KY_CD.
+
+    Returns
+    -------
+    complaints, memberships : DataFrame
+    """
+    complaints = clean["complaints"]
+    complaints = complaints[(complaints["KY_CD"] == ky_cd).fillna(False).to_numpy(dtype=bool)]
+    complaints = complaints.sort_values("CMPLNT_NUM", kind="stable").reset_index(drop=True)
+    patterns = clean["patterns"]
+    members = patterns[isin(patterns["CMPLNT_NUM"], complaints["CMPLNT_NUM"])]
+    members = members.sort_values(["PATTERN_ID", "CMPLNT_NUM"], kind="stable")
+    members = members.drop_duplicates(["PATTERN_ID", "CMPLNT_NUM"])
+    sizes = members.groupby("PATTERN_ID", sort=False)["CMPLNT_NUM"].transform("size")
+    members = members[(sizes >= 2).to_numpy()].reset_index(drop=True)
+    return complaints, members
+
+
+def _held_out(pattern_ids: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """Whether each pattern is a test pattern: a hash of (seed, PATTERN_ID) below ``fraction``.
+
+    A hash rather than a permutation, so a pattern's side of the split depends on its id
+    alone: adding or removing other patterns (a sealed arrest's) moves no one.
+    """
+    out = np.zeros(len(pattern_ids), dtype=bool)
+    for i, pattern in enumerate(pattern_ids):
+        digest = hashlib.sha256(f"{seed}\x1f{pattern}".encode()).digest()
+        out[i] = int.from_bytes(digest[:8], "little") / 2.0**64 < fraction
+    return out
+
+
+def _within_group_pairs(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) inside each group of consecutive rows ``[start, start + size)``."""
+    left, right = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for size in np.unique(sizes):
+        if size < 2:
+            continue
+        offsets = starts[sizes == size]
+        iu, ju = np.triu_indices(int(size), 1)
+        left.append((offsets[:, None] + iu[None, :]).ravel())
+        right.append((offsets[:, None] + ju[None, :]).ravel())
+    return np.concatenate(left), np.concatenate(right)
+
+
+class PairSampler(BaseEstimator):
+    """Draws the labelled complaint pairs of one crime type from clean data.
+
+    Positives: every pair of complaints sharing a clean pattern. Negatives:
+    ``negatives_per_positive`` times as many pairs sharing no pattern, drawn with a
+    seeded generator from candidate pools sorted by key, so the draw is a function of the
+    clean complaints, the clean memberships and the seed only. A share
+    ``anchored_fraction`` of negatives starts from a pattern member (so the forest learns
+    what separates a pattern member from its neighbours, the ranking task it serves), the
+    rest from any complaint; the other side is drawn among complaints within
+    ``window_days`` of the first (the ranking looks at three years of history, so pairs
+    ten years apart would teach it nothing).
+
+    Parameters
+    ----------
+    negatives_per_positive : int, default 5
+    anchored_fraction : float, default 0.5
+    window_days : int, default 1095
+    test_fraction : float, default 0.25
+        Share of patterns held out, by hash of ``PATTERN_ID`` (see ``_held_out``).
+    seed : int, default 0
+
+    Attributes
+    ----------
+    pairs_ : DataFrame
+        ``left``, ``right`` (``CMPLNT_NUM``, left < right), ``label`` (1/0), ``split``
+        (``train``/``test``): positives sorted by key, then negatives in draw order.
+    test_patterns_ : ndarray
+        Sorted ids of the held-out patterns.
+    train_patterns_ : ndarray
+        Sorted ids of the training patterns.
+    """
+
+    def __init__(
+        self,
+        negatives_per_positive: int = 5,
+        anchored_fraction: float = 0.5,
+        window_days: int = 1095,
+        test_fraction: float = 0.25,
+        seed: int = 0,
+    ):
+        self.negatives_per_positive = negatives_per_positive
+        self.anchored_fraction = anchored_fraction
+        self.window_days = window_days
+        self.test_fraction = test_fraction
+        self.seed = seed
+
+    def fit(self, complaints: pd.DataFrame, memberships: pd.DataFrame) -> PairSampler:
+        """Draw the pairs (see the class docstring).
+
+        Parameters
+        ----------
+        complaints : DataFrame
+            Clean complaints of the type, sorted by ``CMPLNT_NUM``.
+        memberships : DataFrame
+            Their clean pattern memberships, sorted by ``PATTERN_ID, CMPLNT_NUM``.
+
+        Returns
+        -------
+        self
+        """
+        positives, _ = self.positive_pairs(complaints, memberships)
+        keys = complaints["CMPLNT_NUM"].to_numpy(dtype=object)
+        n = len(keys)
+        rng = np.random.default_rng(self.seed)
+        known = positives["code"].to_numpy()
+        order = np.lexsort(
+            (np.arange(n), complaints["CMPLNT_FR_DT"].to_numpy("datetime64[s]").astype(np.int64))
+        )
+        days = complaints["CMPLNT_FR_DT"].to_numpy("datetime64[s]").astype(np.int64)[order]
+        frames, taken = [], np.zeros(0, np.int64)
+        for split in ("train", "test"):
+            chosen = positives[positives["split"] == split]
+            anchors = np.unique(np.r_[chosen["lpos"].to_numpy(), chosen["rpos"].to_numpy()])
+            wanted = int(self.negatives_per_positive) * len(chosen)
+            codes = self._draw(rng, wanted, n, anchors, order, days, known, taken)
+            taken = np.r_[taken, codes]
+            frames.append(
+                pd.DataFrame(
+                    {"lpos": codes // max(n, 1), "rpos": codes % max(n, 1), "split": split}
+                )
+            )
+        negatives = pd.concat(frames, ignore_index=True)
+        pos = positives[["lpos", "rpos", "split"]]
+        both = pd.concat([pos.assign(label=1), negatives.assign(label=0)], ignore_index=True)
+        self.pairs_ = pd.DataFrame(
+            {
+                "left": pd.Series(keys[both["lpos"].to_numpy()], dtype="str"),
+                "right": pd.Series(keys[both["rpos"].to_numpy()], dtype="str"),
+                "label": both["label"].to_numpy(np.int8),
+                "split": pd.Series(both["split"].to_numpy(dtype=object), dtype="str"),
+            }
+        )
+        pattern_ids = np.unique(memberships["PATTERN_ID"].to_numpy(dtype=object).astype(str))
+        held = _held_out(pattern_ids, self.test_fraction, self.seed)
+        self.test_patterns_ = pattern_ids[held].astype(object)
+        self.train_patterns_ = pattern_ids[~held].astype(object)
+        return self
+
+    def positive_pairs(
+        self, complaints: pd.DataFrame, memberships: pd.DataFrame
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Distinct positive pairs and, per pair, the membership rows that made it.
+
+        Returns
+        -------
+        pairs : DataFrame
+            ``lpos``, ``rpos`` (positions in ``complaints``, lpos < rpos), ``code``
+            (``lpos * n + rpos``), ``split``; sorted by code.
+        sources : DataFrame
+            ``pair`` (row of ``pairs``) and ``member`` (row of ``memberships``).
+        """
+        n = len(complaints)
+        pattern_ids = memberships["PATTERN_ID"].to_numpy(dtype=object).astype(str)
+        position = position_in(memberships["CMPLNT_NUM"], complaints["CMPLNT_NUM"])
+        if not len(pattern_ids):
+            empty = pd.DataFrame(
+                {
+                    "lpos": np.zeros(0, np.int64),
+                    "rpos": np.zeros(0, np.int64),
+                    "code": np.zeros(0, np.int64),
+                    "split": pd.Series([], dtype="str"),
+                }
+            )
+            return empty, pd.DataFrame({"pair": [], "member": []}, dtype=np.int64)
+        boundaries = np.flatnonzero(np.r_[True, pattern_ids[1:] != pattern_ids[:-1]])
+        sizes = np.diff(np.r_[boundaries, len(pattern_ids)])
+        mi, mj = _within_group_pairs(boundaries, sizes)
+        a, b = position[mi], position[mj]
+        lpos, rpos = np.minimum(a, b), np.maximum(a, b)
+        code = lpos * n + rpos
+        distinct, pair_of = np.unique(code, return_inverse=True)
+        held = _held_out(pattern_ids[boundaries], self.test_fraction, self.seed)
+        group = np.repeat(np.arange(len(boundaries)), sizes)
+        in_test = held[group[mi]]
+        # a pair trains only when every pattern containing it is a training pattern
+        test_pair = np.zeros(len(distinct), dtype=bool)
+        np.logical_or.at(test_pair, pair_of, in_test)
+        pairs = pd.DataFrame(
+            {
+                "lpos": distinct // n,
+                "rpos": distinct % n,
+                "code": distinct,
+                "split": pd.Series(np.where(test_pair, "test", "train"), dtype="str"),
+            }
+        )
+        sources = pd.DataFrame(
+            {"pair": np.r_[pair_of, pair_of], "member": np.r_[mi, mj]}
+        ).drop_duplicates()
+        return pairs, sources.sort_values(["pair", "member"]).reset_index(drop=True)
+
+    def _draw(self, rng, wanted, n, anchors, order, days, known, taken) -> np.ndarray:
+        """``wanted`` negative pair codes, in draw order (rejection sampling, vectorised)."""
+        if wanted <= 0 or n < 2:
+            return np.zeros(0, np.int64)
+        window = int(self.window_days) * 86_400
+        rank = np.empty(n, np.int64)
+        rank[order] = np.arange(n)
+        accepted = np.zeros(0, np.int64)
+        for _ in range(50):
+            need = wanted - len(accepted)
+            if need <= 0:
+                break
+            batch = int(need * 1.5) + 16
+            anchored = rng.random(batch) < self.anchored_fraction
+            if len(anchors):
+                first = np.where(
+                    anchored,
+                    anchors[rng.integers(0, len(anchors), batch)],
+                    rng.integers(0, n, batch),
+                )
+            else:
+                first = rng.integers(0, n, batch)
+            first_day = days[rank[first]]
+            lo = np.searchsorted(days, first_day - window, side="left")
+            hi = np.searchsorted(days, first_day + window, side="right")
+            second = order[lo + np.floor(rng.random(batch) * (hi - lo)).astype(np.int64)]
+            lpos, rpos = np.minimum(first, second), np.maximum(first, second)
+            codes = lpos * n + rpos
+            ok = (lpos != rpos) & ~np.isin(codes, known) & ~np.isin(codes, taken)
+            codes = np.r_[accepted, codes[ok]]
+            _, first_seen = np.unique(codes, return_index=True)
+            accepted = codes[np.sort(first_seen)]
+        return accepted[:wanted]
+
+
+class PatternPipeline:
+    """Sanitize, sample pairs, featurize and train one crime type's pattern model.
+
+    Implements the lineage checks' ``LineagePipeline`` protocol.
+
+    Parameters
+    ----------
+    crime_type : str
+        ``burglary``, ``robbery``, ``grand-larceny`` or its KY_CD.
+    seed : int, default 0
+        Seeds the split hash, the negative draw and the forest.
+    config : dict, optional
+        As returned by :func:`load_pattern_config` (default: ``models/patternizr.toml``).
+    n_estimators : int, optional
+        Overrides the configured number of trees (tests use few).
+    n_jobs : int, default 1
+        Forest parallelism; does not change the fitted model.
+    """
+
+    def __init__(
+        self,
+        crime_type: str,
+        seed: int = 0,
+        config: Mapping | None = None,
+        n_estimators: int | None = None,
+        n_jobs: int = 1,
+    ):
+        self.crime_type = crime_type
+        self.ky_cd = _ky_cd(crime_type)
+        self.seed = seed
+        self.config = load_pattern_config() if config is None else config
+        self.n_estimators = n_estimators
+        self.n_jobs = n_jobs
+        name = {v: k for k, v in CRIME_TYPES.items()}[self.ky_cd]
+        self.name = f"patternizr-{name}"
+
+    # -- components --------------------------------------------------------------------------
+    def make_featurizer(self) -> PairFeaturizer:
+        """An unfitted featurizer with the configured parameters."""
+        params = self.config["features"]
+        return PairFeaturizer(
+            cell_m=float(params["cell_m"]),
+            max_property_items=int(params["max_property_items"]),
+            min_df=int(params["min_df"]),
+        )
+
+    def make_sampler(self) -> PairSampler:
+        """An unfitted sampler with the configured parameters and this pipeline's seed."""
+        params = self.config["sampling"]
+        return PairSampler(
+            negatives_per_positive=int(params["negatives_per_positive"]),
+            anchored_fraction=float(params["anchored_fraction"]),
+            window_days=int(params["negative_window_days"]),
+            test_fraction=float(params["test_fraction"]),
+            seed=self.seed,
+        )
+
+    def refit_components(self, clean: Tables) -> dict[str, object]:
+        """The featurizer and sampler re-fitted on ``clean`` alone (``fitted_state`` check)."""
+        complaints, members = pattern_members(clean, self.ky_cd)
+        return {
+            "featurizer": self.make_featurizer().fit(complaints),
+            "sampler": self.make_sampler().fit(complaints, members),
+        }
+
+    # -- protocol ------------------------------------------------------------------------------
+    def build(self, raw: Tables, snapshot: Snapshot) -> TrainingSet:
+        """Sanitize, then draw, featurize and label the pairs (see the module docstring)."""
+        clean = sanitize(raw, snapshot).tables
+        return self._assemble(clean)
+
+    def _assemble(self, tables: Tables) -> TrainingSet:
+        """The training set of already-chosen tables (clean ones, except in evaluation).
+
+        Private: only :meth:`build` (after sanitizing) and the before/after-sanitization
+        comparison of the evaluation, which trains a deliberately unsanitized model that
+        is never registered, call it.
+        """
+        complaints, members = pattern_members(tables, self.ky_cd)
+        components = {
+            "featurizer": self.make_featurizer().fit(complaints),
+            "sampler": self.make_sampler().fit(complaints, members),
+        }
+        featurizer, sampler = components["featurizer"], components["sampler"]
+        pairs = sampler.pairs_
+        left = position_in(pairs["left"], complaints["CMPLNT_NUM"])
+        right = position_in(pairs["right"], complaints["CMPLNT_NUM"])
+        X = featurizer.transform(complaints, left, right)
+        provenance = self._provenance(complaints, members, sampler, pairs)
+        row_keys = pairs[["left", "right", "split"]].reset_index(drop=True)
+        return TrainingSet(X, pairs["label"].to_numpy(np.int8), row_keys, provenance, components)
+
+    def _provenance(self, complaints, members, sampler, pairs) -> Provenance:
+        n_rows = len(pairs)
+        positives, sources = sampler.positive_pairs(complaints, members)
+        # positives come first in pairs_, in the same (code) order
+        rows = sources["pair"].to_numpy()
+        member = members.iloc[sources["member"].to_numpy()]
+        pattern_keys = (member["PATTERN_ID"] + "/" + member["CMPLNT_NUM"]).to_numpy(dtype=object)
+        arrest = member["ESTABLISHED_BY_ARREST_KEY"].to_numpy(dtype=object, na_value=None)
+        has_arrest = np.array([a is not None for a in arrest], dtype=bool)
+        return Provenance(
+            n_rows,
+            {
+                "complaints": KeySets.identity(pairs["left"]).union(
+                    KeySets.identity(pairs["right"])
+                ),
+                "patterns": KeySets.from_pairs(rows, pattern_keys, n_rows),
+                "arrests": KeySets.from_pairs(rows[has_arrest], arrest[has_arrest], n_rows),
+            },
+        )
+
+    def make_forest(self) -> RandomForestClassifier:
+        """The seeded forest with the configured hyper-parameters."""
+        params = dict(self.config["forest"])
+        if self.n_estimators is not None:
+            params["n_estimators"] = self.n_estimators
+        return RandomForestClassifier(
+            n_estimators=int(params["n_estimators"]),
+            min_samples_leaf=int(params["min_samples_leaf"]),
+            max_features=params["max_features"],
+            class_weight=params.get("class_weight") or None,
+            max_samples=params.get("max_samples"),
+            random_state=self.seed,
+            n_jobs=self.n_jobs,
+        )
+
+    def fit(self, training: TrainingSet) -> RandomForestClassifier:
+        """Fit the forest on the training-split rows; deterministic for a given seed."""
+        train = (training.row_keys["split"] == "train").to_numpy(dtype=bool)
+        return self.make_forest().fit(training.X[train], training.y[train])
+
+    def predict(self, model: RandomForestClassifier, training: TrainingSet) -> np.ndarray:
+        """Same-pattern probability of every row of ``training``."""
+        return model.predict_proba(training.X)[:, 1]
+
+
+#: Features where a *smaller* value means *more* similar (gaps and distances).
+_GAP_FEATURES = frozenset(
+    {
+        "distance_m",
+        "density_distance",
+        "days_apart",
+        "window_gap_days",
+        "time_of_day_gap_h",
+        "day_of_week_gap",
+        "susp_height_gap",
+        "susp_weight_gap",
+        "susp_age_gap",
+        "susp_count_gap",
+    }
+)
+
+
+def rank_history(
+    model,
+    featurizer: PairFeaturizer,
+    complaint: pd.DataFrame,
+    history: pd.DataFrame,
+    k: int = 10,
+    history_days: int = 1095,
+    block_m: float | None = None,
+) -> pd.DataFrame:
+    """The top ``k`` of a type's history for one complaint, with per-family explanations.
+
+    Parameters
+    ----------
+    model : fitted classifier
+        The type's pattern forest.
+    featurizer : PairFeaturizer
+        Its fitted featurizer.
+    complaint : DataFrame
+        One complaint (contract columns).
+    history : DataFrame
+        Candidate complaints of the same type; the caller passes clean data only (the
+        serving guard filters it against the current registry).
+    k : int, default 10
+    history_days : int, default 1095
+        Only candidates whose FR date lies within this many days before the complaint.
+    block_m : float, optional
+        Spatial blocking: drop candidates farther than this many metres before scoring
+        (cheaper; the recall it loses is measured by ``rebuild(..., block_m=...)``).
+
+    Returns
+    -------
+    DataFrame
+        ``rank``, ``CMPLNT_NUM``, ``score``, one ``sim_<family>`` per family (the mean
+        percentile of the pair's features in that family among the scored candidates,
+        1 = more similar than every other candidate) and the headline figures
+        ``distance_m``, ``days_apart``, ``narrative_cosine``.
+    """
+    if len(complaint) != 1:
+        raise ValueError(f"rank_history takes one complaint; got {len(complaint)} rows")
+    query = featurizer.encode(complaint)
+    start = query.start_s[0]
+    encoded = featurizer.encode(history)
+    keep = (encoded.start_s <= start) & (encoded.start_s >= start - history_days * 86_400.0)
+    keep &= encoded.keys != query.keys[0]
+    if block_m is not None:
+        distance = np.hypot(encoded.x_m - query.x_m[0], encoded.y_m - query.y_m[0])
+        keep &= distance <= block_m
+    candidates = np.flatnonzero(keep)
+    X = featurizer.pair_features(
+        query, np.zeros(len(candidates), np.intp), candidates, right_encoded=encoded
+    )
+    score = model.predict_proba(X)[:, 1] if len(candidates) else np.zeros(0)
+    keys = encoded.keys[candidates].astype(str)
+    order = np.lexsort((keys, -score))[:k]
+    out = pd.DataFrame(
+        {
+            "rank": np.arange(1, len(order) + 1),
+            "CMPLNT_NUM": pd.Series(keys[order], dtype="str"),
+            "score": score[order],
+        }
+    )
+    for family, names in FAMILIES.items():
+        columns = [n for n in names if n in X.columns]
+        percentiles = []
+        for name in columns:
+            values = X[name].to_numpy(dtype=np.float64)
+            signed = -values if name in _GAP_FEATURES else values
+            pct = pd.Series(signed).rank(pct=True).fillna(0.5).to_numpy()
+            percentiles.append(pct)
+        sim = np.mean(percentiles, axis=0) if percentiles else np.full(len(X), np.nan)
+        out[f"sim_{family}"] = sim[order] if len(order) else []
+    for name in ("distance_m", "days_apart", "narrative_cosine"):
+        out[name] = X[name].to_numpy()[order]
+    return out
