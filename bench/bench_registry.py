@@ -5,6 +5,11 @@ builds a plausible random frame pair without the synthetic world generator (abou
 arrests per person and 3 events per arrest: dispositions, ACDs, convictions with sentences,
 releases, a few 160.58/160.59 orders and notices). Run ``python -m bench.bench_registry
 [N]`` to print the timing for N arrests (default 1,000,000).
+
+``duckdb_160_50`` is a plain-SQL peer that computes only the CPL 160.50 subset (favourable
+terminations and ACDs that ran their course), and ``compare`` times it against the engine
+in the same process: how much the engine's other rules, precedence, reasons and roll-up
+cost next to a database doing the simplest rule.
 """
 
 from __future__ import annotations
@@ -107,6 +112,128 @@ def synthetic(n_arrests: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame
         else:
             out[c.name] = pd.Series([None] * len(ev), dtype=PANDAS_DTYPES[c.kind])
     return arrests, pd.DataFrame(out)
+
+
+#: Favourable terminations of the entire instrument (CPL 160.50(3)), the ACD aside.
+FAVOURABLE_160_50 = (
+    "DISMISSAL",
+    "ACQUITTAL",
+    "DECLINE_PROSECUTE",
+    "POLICE_DECLINE",
+    "NO_TRUE_BILL",
+    "TRIAL_ORDER_DISMISSAL",
+    "VERDICT_SET_ASIDE",
+    "JUDGMENT_VACATED",
+    "HABEAS_DISCHARGE",
+)
+
+_SQL_160_50 = """
+WITH ev AS (
+    SELECT e.ARREST_KEY,
+           coalesce(e.DOCKET_ID, '') AS DOCKET,
+           e.DISPOSITION,
+           e.CPL_SECTION,
+           coalesce(e.ENTIRE_INSTRUMENT, true) AS ENTIRE,
+           coalesce(e.FAMILY_OFFENSE, false) AS FAMILY,
+           CAST(e.EVENT_DATE AS DATE) AS D
+    FROM court_events e
+    JOIN arrests a USING (ARREST_KEY)
+    WHERE e.EVENT_TYPE = 'DISPOSITION'
+      AND CAST(e.EVENT_DATE AS DATE) <= $as_of
+      AND CAST(a.ARREST_DATE AS DATE) <= $as_of
+),
+fav AS (  -- latest favourable termination of the entire instrument, per docket
+    SELECT ARREST_KEY, DOCKET, max(D) AS fav_date, arg_max(DISPOSITION, D) AS fav_type
+    FROM ev
+    WHERE ENTIRE AND DISPOSITION IN ({favourable})
+    GROUP BY ARREST_KEY, DOCKET
+),
+acd AS (  -- latest ACD per docket, and the end of its period
+    SELECT ARREST_KEY, DOCKET, D AS acd_date,
+           CAST(D + to_months(
+               CASE WHEN FAMILY OR regexp_matches(coalesce(CPL_SECTION, ''),
+                                                  '170[.]56|210[.]46')
+                    THEN 12 ELSE 6 END) AS DATE) AS acd_end
+    FROM ev
+    WHERE ENTIRE AND DISPOSITION = 'ACD_GRANTED'
+    QUALIFY row_number() OVER (PARTITION BY ARREST_KEY, DOCKET ORDER BY D DESC) = 1
+),
+acd_done AS (  -- not restored within its period, and the period has run by as-of
+    SELECT c.ARREST_KEY, c.DOCKET, c.acd_end
+    FROM acd c
+    WHERE c.acd_end <= $as_of
+      AND NOT EXISTS (
+          SELECT 1 FROM ev r
+          WHERE r.ARREST_KEY = c.ARREST_KEY AND r.DOCKET = c.DOCKET
+            AND r.DISPOSITION = 'ACD_RESTORED'
+            AND r.D >= c.acd_date AND r.D < c.acd_end)
+)
+SELECT ARREST_KEY,
+       nullif(DOCKET, '') AS DOCKET_ID,
+       CAST(greatest(f.fav_date, d.acd_end) AS TIMESTAMP) AS sealed_since,
+       CASE WHEN f.fav_date IS NULL OR d.acd_end > f.fav_date THEN 'ACD' ELSE f.fav_type END
+           AS term_type
+FROM fav f
+FULL OUTER JOIN acd_done d USING (ARREST_KEY, DOCKET)
+ORDER BY ARREST_KEY, DOCKET_ID NULLS FIRST
+"""
+
+
+def duckdb_160_50(arrests: pd.DataFrame, court_events: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The CPL 160.50 subset in one plain SQL query in DuckDB (a peer for timing only).
+
+    One row per docket whose entire accusatory instrument ended favourably by ``as_of``
+    (the nine favourable dispositions), or whose ACD was granted, not restored within its
+    period (12 months for a family offence or a 170.56/210.46 marijuana ACD, else 6)
+    and has run by ``as_of``; ``sealed_since`` is the later of the two. Unlike the engine
+    it ignores People's appeals, interests-of-justice denials, the pre-1976 motion,
+    notices, expungement and the precedence of other statutes: its rows approximate the
+    engine's SEALED_160_50 dockets, they are not expected to equal them.
+    """
+    import duckdb
+
+    events = court_events[
+        [
+            "ARREST_KEY",
+            "DOCKET_ID",
+            "EVENT_TYPE",
+            "EVENT_DATE",
+            "DISPOSITION",
+            "CPL_SECTION",
+            "ENTIRE_INSTRUMENT",
+            "FAMILY_OFFENSE",
+        ]
+    ]
+    favourable = ", ".join(f"'{d}'" for d in FAVOURABLE_160_50)
+    con = duckdb.connect()
+    try:
+        con.register("arrests", arrests[["ARREST_KEY", "ARREST_DATE"]])
+        con.register("court_events", events)
+        query = _SQL_160_50.format(favourable=favourable)
+        return con.execute(query, {"as_of": pd.Timestamp(as_of).date()}).df()
+    finally:
+        con.close()
+
+
+def compare(arrests: pd.DataFrame, events: pd.DataFrame, as_of) -> dict:
+    """Time the engine (every rule) and the DuckDB 160.50 subset in the same process.
+
+    Returns ``engine_s``, ``duckdb_s``, ``ratio`` (engine / DuckDB), and for orientation
+    ``engine_sealed_160_50`` (dockets the engine finds SEALED_160_50) and ``duckdb_rows``.
+    No assertion on the figures: the two do not compute the same thing.
+    """
+    engine_s, result = run_engine(arrests, events, as_of)
+    start = time.perf_counter()
+    subset = duckdb_160_50(arrests, events, as_of)
+    duckdb_s = time.perf_counter() - start
+    sealed = int((result.by_docket["status"] == "SEALED_160_50").sum())
+    return {
+        "engine_s": engine_s,
+        "duckdb_s": duckdb_s,
+        "ratio": engine_s / duckdb_s if duckdb_s > 0 else float("inf"),
+        "engine_sealed_160_50": sealed,
+        "duckdb_rows": len(subset),
+    }
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ class Coded:
     def of(cls, series) -> Coded:
         """Encode a column (pandas Series or arrow array) by dictionary encoding."""
         enc = pc.dictionary_encode(as_arrow(series))
-        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         return cls(codes, enc.dictionary.to_pylist())
 
     def lut(self, values, fill=None) -> np.ndarray:
@@ -191,8 +191,8 @@ class Coded:
         """The column with ``func`` (Series of distinct values -> Series) applied."""
         mapped = func(pd.Series(self.uniques, dtype="str"))
         codes, uniques = pd.factorize(mapped, use_na_sentinel=True)
-        remap = np.append(np.asarray(codes, dtype=np.int64), -1)
-        return Coded(remap[self.codes], [str(u) for u in uniques])
+        remap = np.append(np.asarray(codes, dtype=np.int32), -1)
+        return Coded(remap[self.codes].astype(np.int32), [str(u) for u in uniques])
 
     def decode(self) -> pd.Series:
         """The column as pandas ``str``."""
@@ -217,26 +217,24 @@ def sort_words(arr: pa.Array) -> list[np.ndarray] | None:
         return [np.zeros(0, np.uint64)]
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
     lengths = np.diff(offsets)
-    longest = int(lengths.max())
+    longest, shortest = int(lengths.max()), int(lengths.min())
     if longest > 8 * _WORDS_MAX:
         return None
     n_words = max(1, -(-longest // 8))
     raw = arr.buffers()[2]
     data = np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, np.uint8)
-    data = np.concatenate([data[: offsets[-1]], np.zeros(8 * n_words, np.uint8)])
-    starts = offsets[:-1]
-    shortest = int(lengths.min())
-    words = []
-    for w in range(n_words):
-        word = np.zeros(n, np.uint64)
-        for b in range(8):
-            pos = 8 * w + b
-            byte = data[starts + pos].astype(np.uint64)
+    matrix = np.zeros((n, 8 * n_words), dtype=np.uint8)
+    if longest == shortest:  # fixed width: the bytes are already a matrix
+        matrix[:, :longest] = data[offsets[0] : offsets[-1]].reshape(n, longest)
+    else:
+        starts = offsets[:-1]
+        for pos in range(longest):
+            column = data[np.minimum(starts + pos, max(data.size - 1, 0))]
             if pos >= shortest:
-                byte[lengths <= pos] = 0
-            word = (word << np.uint64(8)) | byte
-        words.append(word)
-    return words
+                column[lengths <= pos] = 0
+            matrix[:, pos] = column
+    words = matrix.view(">u8")
+    return [words[:, w].astype(np.uint64) for w in range(n_words)]
 
 
 def string_order(arr: pa.Array) -> np.ndarray:
@@ -255,8 +253,33 @@ def string_rank(arr: pa.Array) -> np.ndarray:
     return rank
 
 
+def _order_and_repeats(arr: pa.Array) -> tuple[np.ndarray, bool]:
+    """``string_order`` of the strings, and whether any string repeats (exactly)."""
+    words = sort_words(arr)
+    if words is None:
+        order = pc.sort_indices(arr).to_numpy().astype(np.int64)
+        return order, pc.count_distinct(arr, mode="all").as_py() != len(arr)
+    order = np.lexsort(words[::-1]).astype(np.int64)
+    offsets = np.frombuffer(
+        arr.cast(pa.large_string()).buffers()[1],
+        dtype=np.int64,
+        count=len(arr) + 1,
+        offset=arr.offset * 8,
+    )
+    lengths = np.diff(offsets)[order]
+    same = lengths[1:] == lengths[:-1]
+    for word in words:
+        ranked = word[order]
+        same &= ranked[1:] == ranked[:-1]
+    return order, bool(same.any())
+
+
 def _may_repeat(arr: pa.Array) -> bool:
-    """False when every (non-null) string is distinct; True when some may repeat."""
+    """False when every (non-null) string is distinct; True when some may repeat.
+
+    A 64-bit hash of the words and the length, sorted: equal neighbours are candidates
+    (the caller then finds the repeats exactly), so a hash collision costs time only.
+    """
     words = sort_words(arr)
     if words is None:
         return pc.count_distinct(arr, mode="all").as_py() != len(arr)
@@ -270,7 +293,7 @@ def _may_repeat(arr: pa.Array) -> bool:
     for word in words:
         h = (h * np.uint64(0x9E3779B97F4A7C15)) ^ word
         h ^= h >> np.uint64(29)
-    h = np.sort(h)
+    h.sort()
     return bool((h[1:] == h[:-1]).any())
 
 
@@ -294,8 +317,9 @@ class Inputs(NamedTuple):
 
     a: pd.DataFrame
     e: pd.DataFrame
-    codes: dict  # column -> Coded (events), plus "SECTION", "STATUTE_KEY", "PERSON_ID"...
+    codes: dict  # column -> Coded (events), plus "SECTION" and "STATUTE_KEY"
     event_arrest: np.ndarray  # row of ``a`` of each event
+    arrest_order: np.ndarray  # rows of ``a`` in ARREST_KEY order
 
 
 # --- the boundary check ----------------------------------------------------------------
@@ -397,8 +421,9 @@ def checked_inputs(arrests: pd.DataFrame, court_events: pd.DataFrame) -> Inputs:
                 f"arrests.{column} is empty for ARREST_KEY "
                 f"{_ids(a, a[column].isna(), 'ARREST_KEY')}"
             )
-    dup = _repeats(a["ARREST_KEY"])
-    if dup is not None:
+    arrest_order, repeats = _order_and_repeats(as_arrow(a["ARREST_KEY"]))
+    if repeats:
+        dup = a["ARREST_KEY"].duplicated(keep=False).to_numpy(bool)
         raise BadInput(f"arrests.ARREST_KEY repeats: {_ids(a, dup, 'ARREST_KEY')}")
 
     ev = court_events
@@ -461,7 +486,7 @@ def checked_inputs(arrests: pd.DataFrame, court_events: pd.DataFrame) -> Inputs:
             f"court_events EVENT_ID {_ids(e, bad, 'EVENT_ID')}: a SEAL or UNSEAL NOTICE "
             "needs NOTICE_STATUTE naming CPL 160.50, 160.55, 160.57, 160.58 or 160.59"
         )
-    return Inputs(a, e, codes, event_arrest)
+    return Inputs(a, e, codes, event_arrest, arrest_order)
 
 
 def _vocab(e: pd.DataFrame, codes: dict, rows: np.ndarray, column: str, allowed) -> None:

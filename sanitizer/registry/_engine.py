@@ -64,7 +64,6 @@ from ._common import (
     as_arrow,
     checked_inputs,
     sort_words,
-    string_order,
     string_rank,
     to_day,
 )
@@ -93,9 +92,10 @@ def _pick(values: np.ndarray, idx: np.ndarray, fill=None):
         fill = False if fill is None else fill
     else:
         fill = -1 if fill is None else fill
-    if values.size == 0:
-        return np.full(idx.shape, fill, dtype=values.dtype)
-    return np.where(idx >= 0, values[np.maximum(idx, 0)], fill)
+    out = np.full(idx.shape, fill, dtype=values.dtype)
+    sel = np.flatnonzero(idx >= 0)
+    out[sel] = values[idx[sel]]
+    return out
 
 
 def _rule(name: str) -> int:
@@ -153,13 +153,21 @@ class _Events:
 
 
 class _Candidates:
-    """Rule proposals as integer columns; ``best`` keeps the first per docket."""
+    """Rule proposals, merged as they come: per docket the best by (rank, since, source).
+
+    A proposal replaces the current one only when strictly better, so among equal
+    proposals the first added stays (what a stable sort of all proposals would keep).
+    """
 
     CODES = ("rule", "trigger", "cpl", "term", "detail")
 
     def __init__(self, n: int):
         self.n = n
-        self.parts: list[dict] = []
+        self.top = {k: np.full(n, -1, dtype=np.int64) for k in self.CODES}
+        self.top["rank"] = np.full(n, _NONE, dtype=np.int64)
+        self.top["src"] = np.full(n, _NONE, dtype=np.int64)
+        self.top["since"] = np.full(n, NAT, dtype=_DAY)
+        self.top["confirmed"] = np.zeros(n, dtype=bool)
 
     def add(
         self,
@@ -177,49 +185,43 @@ class _Candidates:
         idx = np.flatnonzero(np.asarray(mask, bool))
         if idx.size == 0:
             return
-
-        def sub(value, dtype=np.int64):
-            if isinstance(value, np.ndarray) and value.shape == (self.n,):
-                return value[idx].astype(dtype)
-            return np.full(idx.size, value, dtype=dtype)
-
-        self.parts.append(
-            {
-                "docket": idx,
-                "rank": np.full(idx.size, RANK[status], dtype=np.int64),
-                "since": sub(since, _DAY),
-                "src": np.full(idx.size, SRC[src], dtype=np.int64),
-                "rule": sub(_rule(rule) if isinstance(rule, str) else rule),
-                "trigger": sub(trigger),
-                "cpl": sub(cpl),
-                "term": sub(term),
-                "detail": sub(detail),
-                "confirmed": sub(confirmed, bool),
-            }
+        rank, source = RANK[status], SRC[src]
+        since = np.asarray(since, _DAY)
+        day = (since[idx] if since.shape == (self.n,) else np.full(idx.size, since)).view(np.int64)
+        top = self.top
+        cur_day = top["since"][idx].view(np.int64)
+        cur_rank, cur_src = top["rank"][idx], top["src"][idx]
+        better = (rank < cur_rank) | (
+            (rank == cur_rank) & ((day < cur_day) | ((day == cur_day) & (source < cur_src)))
         )
+        sel = idx[better]
+        if sel.size == 0:
+            return
+        top["rank"][sel] = rank
+        top["src"][sel] = source
+        top["since"][sel] = day[better].view(_DAY)
+        values = {
+            "rule": _rule(rule) if isinstance(rule, str) else rule,
+            "trigger": trigger,
+            "cpl": cpl,
+            "term": term,
+            "detail": detail,
+            "confirmed": confirmed,
+        }
+        for k, value in values.items():
+            if isinstance(value, np.ndarray) and value.shape == (self.n,):
+                top[k][sel] = value[sel]
+            else:
+                top[k][sel] = value
 
     def best(self) -> dict:
         """Per docket (arrays of length n; rank ``_NONE`` where no candidate)."""
-        out = {k: np.full(self.n, -1, dtype=np.int64) for k in self.CODES}
-        out["rank"] = np.full(self.n, _NONE, dtype=np.int64)
-        out["src"] = np.full(self.n, _NONE, dtype=np.int64)
-        out["since"] = np.full(self.n, NAT, dtype=_DAY)
-        out["confirmed"] = np.zeros(self.n, dtype=bool)
-        if not self.parts:
-            return out
-        cat = {k: np.concatenate([p[k] for p in self.parts]) for k in self.parts[0]}
-        order = np.lexsort((cat["src"], cat["since"].astype(np.int64), cat["rank"], cat["docket"]))
-        d = cat["docket"][order]
-        keep = order[np.r_[True, d[1:] != d[:-1]]]
-        dk = cat["docket"][keep]
-        for k in out:
-            out[k][dk] = cat[k][keep]
-        return out
+        return self.top
 
 
 def _better(a: dict, b: dict) -> np.ndarray:
     """Where candidate set ``b`` beats ``a`` by (rank, since, src)."""
-    a_since, b_since = a["since"].astype(np.int64), b["since"].astype(np.int64)
+    a_since, b_since = a["since"].view(np.int64), b["since"].view(np.int64)
     return (b["rank"] < a["rank"]) | (
         (b["rank"] == a["rank"])
         & ((b_since < a_since) | ((b_since == a_since) & (b["src"] < a["src"])))
@@ -256,7 +258,14 @@ def _other_latest(top_dates, top_keys, person, own_key):
 
 def _sort_events(inp: Inputs, rows: np.ndarray, key: np.ndarray, date: np.ndarray):
     """Order of ``rows`` by (key, date, EVENT_ID); EVENT_ID only decides ties."""
-    order = np.lexsort((date, key))
+    day = date.view(np.int64)
+    low = int(day.min()) if day.size else 0
+    span = (int(day.max()) - low + 1) if day.size else 1
+    if key.size and (int(key.max()) + 1) < (1 << 62) // span:
+        # one int64 key, and an unstable sort: ties are ordered by EVENT_ID below anyway
+        order = np.argsort(key * span + (day - low))
+    else:
+        order = np.lexsort((date, key))
     k, d = key[order], date[order]
     tied_next = (k[1:] == k[:-1]) & (d[1:] == d[:-1])
     if not tied_next.any():
@@ -307,112 +316,141 @@ def _dockets(inp: Inputs, a_known: np.ndarray, asof):
     return rows, docket, d_arrest, d_code, values
 
 
-def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
-    a = inp.a
-    cutoff = np.datetime64(config.pre_1976_cutoff, "D")
-    a_date = a["ARREST_DATE"].to_numpy(_DAY)
-    n_a = len(a)
-    known = a_date <= asof
-    a_keys = as_arrow(a["ARREST_KEY"])
-    arrest_by_rank = string_order(a_keys)
-    key_rank = np.empty(n_a, dtype=np.int64)
-    key_rank[arrest_by_rank] = np.arange(n_a)
-    person = Coded.of(a["PERSON_ID"]).codes
-    n_people = int(person.max()) + 1 if person.size else 0
-    fm = Coded.of(a["LAW_CAT_CD"]).isin(["F", "M"])
+class _Ctx:
+    """What every rule phase reads: the sorted events, the dockets, the arrests, the config.
 
-    rows, ev_docket, d_arrest, d_code, docket_values = _dockets(inp, known, asof)
-    n = d_arrest.size
-    ev = _Events(inp, rows, ev_docket, n)
-    d_person = person[d_arrest]
-    d_adate = a_date[d_arrest]
+    The phases (``_favourable``, ``_convictions``, ``_evidence``, ``_clean_slate``,
+    ``_rule_160_58``) are separate functions so that their many per-docket temporaries
+    are freed when each returns; only what a later phase reads is handed on.
+    """
 
-    t = ev.codes("EVENT_TYPE")
-    types = inp.codes["EVENT_TYPE"]
+    def __init__(self, inp: Inputs, asof, config: RulesConfig):
+        a = inp.a
+        self.inp, self.asof, self.config = inp, asof, config
+        self.cutoff = np.datetime64(config.pre_1976_cutoff, "D")
+        self.a_date = a["ARREST_DATE"].to_numpy(_DAY)
+        self.n_a = len(a)
+        self.known = self.a_date <= asof
+        self.a_keys = as_arrow(a["ARREST_KEY"])
+        self.arrest_by_rank = inp.arrest_order
+        self.key_rank = np.empty(self.n_a, dtype=np.int64)
+        self.key_rank[self.arrest_by_rank] = np.arange(self.n_a)
+        self.person = Coded.of(a["PERSON_ID"]).codes
+        self.n_people = int(self.person.max()) + 1 if self.person.size else 0
+        self.fm = Coded.of(a["LAW_CAT_CD"]).isin(["F", "M"])
+        rows, ev_docket, self.d_arrest, self.d_code, self.docket_values = _dockets(
+            inp, self.known, asof
+        )
+        self.n = n = self.d_arrest.size
+        self.ev = _Events(inp, rows, ev_docket, n)
+        self.d_person = self.person[self.d_arrest]
+        self.ids = rows.astype(np.int64)  # an event's id is carried as its row
+        self.types = inp.codes["EVENT_TYPE"]
+        self.t = self.ev.codes("EVENT_TYPE")
+        self.cplc = inp.codes["CPL_SECTION"]
+        self.dispc = inp.codes["DISPOSITION"]
+        self.clsc = inp.codes["OFFENSE_CLASS"]
+        self.secc = inp.codes["SECTION"]
+        self.supc = inp.codes["SUPERVISION"]
+        self.is_notice = self.is_type("NOTICE")
+        self.sec = None  # the latest conviction's section code per docket (``_Conviction``)
+        self.notes = np.zeros(n, dtype=np.int64)
+        self.cands = _Candidates(n)
 
-    def is_type(name):
-        return t == _code_of(types, name)
+    def is_type(self, name: str) -> np.ndarray:
+        return self.t == _code_of(self.types, name)
 
+    def disp_is(self, name: str) -> np.ndarray:
+        return self.is_type("DISPOSITION") & (
+            self.ev.codes("DISPOSITION") == _code_of(self.dispc, name)
+        )
+
+    def action_is(self, name: str) -> np.ndarray:
+        code = _code_of(self.inp.codes["NOTICE_ACTION"], name)
+        return self.is_notice & (self.ev.codes("NOTICE_ACTION") == code)
+
+    def skey_is(self, key: str) -> np.ndarray:
+        return self.ev.codes("STATUTE_KEY") == _code_of(self.inp.codes["STATUTE_KEY"], key)
+
+    def order_is(self, name: str) -> np.ndarray:
+        code = _code_of(self.inp.codes["ORDER_KIND"], name)
+        return self.is_type("COURT_ORDER") & (self.ev.codes("ORDER_KIND") == code)
+
+    def date_at(self, idx: np.ndarray) -> np.ndarray:
+        return _pick(self.ev.date, idx)
+
+    def id_at(self, idx: np.ndarray) -> np.ndarray:
+        return _pick(self.ids, idx)
+
+    def sec_is(self, pred) -> np.ndarray:
+        """Per-docket: the latest conviction's section satisfies ``pred``."""
+        lut = np.array([bool(pred(u)) for u in self.secc.uniques], dtype=bool)
+        return self.secc.lut(lut, False)[self.sec]
+
+
+def _orders(c: _Ctx) -> dict:
+    ev = c.ev
+    out = {}
+    for name, mask in (
+        ("ij", c.is_type("SEALING_DENIED_IJ")),
+        ("m50", c.order_is("SEAL_160_50_MOTION")),
+        ("m55", c.order_is("SEAL_160_55_MOTION")),
+        ("o59", c.order_is("SEAL_160_59")),
+    ):
+        i = ev.first(mask)
+        out[name] = (i >= 0, c.date_at(i), c.id_at(i))
+    return out
+
+
+def _favourable(c: _Ctx, orders: dict):
+    """Favourable terminations and ACDs: candidates, and the 160.50 sealing evidence."""
+    ev, asof, config = c.ev, c.asof, c.config
     date = ev.date
-    ids = rows  # an event's id is carried as its row
-    cplc = inp.codes["CPL_SECTION"]
-    cpl_col = cplc.codes[rows]
-    default_cpl = len(cplc.uniques)  # the code of "CPL 170.55" for an ACD without a section
-    cpl_text = pd.Series(cplc.uniques, dtype="str")
-    legacy_lut = cplc.lut(
+    has_ij, ij_date, ij_id = orders["ij"]
+    has_m50, m50_date, m50_id = orders["m50"]
+    cpl_col = ev.codes("CPL_SECTION")
+    disp = ev.codes("DISPOSITION")
+    cpl_text = pd.Series(c.cplc.uniques, dtype="str")
+    legacy_lut = c.cplc.lut(
         cpl_text.str.contains(LEGACY_MARIJUANA_ACD, regex=True).to_numpy(bool), False
     )
-    superior_lut = cplc.lut(
+    superior_lut = c.cplc.lut(
         cpl_text.str.contains(SUPERIOR_COURT_ACD, regex=True).to_numpy(bool), False
     )
-    dispc = inp.codes["DISPOSITION"]
-    disp = dispc.codes[rows]
-    term_acd = len(dispc.uniques)  # the term code of "ACD"
-    entire, family = ev.flag("ENTIRE_INSTRUMENT"), ev.flag("FAMILY_OFFENSE")
-    is_disp = is_type("DISPOSITION")
-    is_notice = is_type("NOTICE")
-    is_order = is_type("COURT_ORDER")
+    entire = ev.flag("ENTIRE_INSTRUMENT")
+    is_disp = c.is_type("DISPOSITION")
     fav_ev = is_disp & ev.is_("DISPOSITION", *(set(FAVOURABLE) - {"ACD"}))
     acd_ev = is_disp & ev.is_("DISPOSITION", "ACD_GRANTED")
-    action, skey = ev.codes("NOTICE_ACTION"), ev.codes("STATUTE_KEY")
-    order_kind = ev.codes("ORDER_KIND")
+    c.notes |= np.where(ev.any((fav_ev | acd_ev) & ~entire), NOTE_CHARGE_LEVEL, 0)
 
-    def action_is(name):
-        return is_notice & (action == _code_of(inp.codes["NOTICE_ACTION"], name))
-
-    def skey_is(key):
-        return skey == _code_of(inp.codes["STATUTE_KEY"], key)
-
-    def order_is(name):
-        return is_order & (order_kind == _code_of(inp.codes["ORDER_KIND"], name))
-
-    def at(idx, values, fill=None):
-        return _pick(values, idx, fill)
-
-    cands = _Candidates(n)
-    notes = np.zeros(n, dtype=np.int64)
-    clock_acd = np.full(n, NAT)
-    clock_v55 = np.full(n, NAT)
-    clock_csa = np.full(n, NAT)
-    cands.add(np.ones(n, bool), "OPEN", d_adate, "OPEN", "OPEN")
-
-    i_ij = ev.first(is_type("SEALING_DENIED_IJ"))
-    has_ij, ij_date, ij_id = i_ij >= 0, at(i_ij, date), at(i_ij, ids)
-    i_m50 = ev.first(order_is("SEAL_160_50_MOTION"))
-    i_m55 = ev.first(order_is("SEAL_160_55_MOTION"))
-    i_o59 = ev.first(order_is("SEAL_160_59"))
-    has_m50, m50_date, m50_id = i_m50 >= 0, at(i_m50, date), at(i_m50, ids)
-    has_m55, m55_date, m55_id = i_m55 >= 0, at(i_m55, date), at(i_m55, ids)
-
-    notes |= np.where(ev.any((fav_ev | acd_ev) & ~entire), NOTE_CHARGE_LEVEL, 0)
-
-    # --- favourable terminations and ACDs ----------------------------------------------
     i_fav = ev.last(fav_ev & entire)
     i_acd = ev.last(acd_ev & entire)
+    del fav_ev, acd_ev
     has_fav, has_acd = i_fav >= 0, i_acd >= 0
-    acd_date = at(i_acd, date)
-    acd_cpl_raw = at(i_acd, cpl_col)
+    acd_date = c.date_at(i_acd)
+    acd_cpl_raw = _pick(cpl_col, i_acd)
     legacy = legacy_lut[acd_cpl_raw]
-    notes |= np.where(superior_lut[acd_cpl_raw], NOTE_215_40, 0)
+    c.notes |= np.where(superior_lut[acd_cpl_raw], NOTE_215_40, 0)
     months = np.where(
-        at(i_acd, family, False),
+        _pick(ev.flag("FAMILY_OFFENSE"), i_acd),
         config.family_acd_months,
         np.where(legacy, config.legacy_marijuana_acd_months, config.acd_months),
     )
     acd_end = add_months(acd_date, months)
-    ev_acd_date, ev_acd_end = acd_date[ev.docket], acd_end[ev.docket]
+    del months
     restored = ev.any(
-        is_disp
-        & (disp == _code_of(dispc, "ACD_RESTORED"))
+        c.disp_is("ACD_RESTORED")
         & has_acd[ev.docket]
-        & (date >= ev_acd_date)
-        & (date < ev_acd_end)
+        & (date >= acd_date[ev.docket])
+        & (date < acd_end[ev.docket])
     )
-    acd_cpl = np.where(acd_cpl_raw < 0, default_cpl, acd_cpl_raw)
-    acd_id = at(i_acd, ids)
+    acd_cpl = np.where(acd_cpl_raw < 0, len(c.cplc.uniques), acd_cpl_raw)
+    del acd_cpl_raw
+    acd_id = c.id_at(i_acd)
     acd_pending = has_acd & ~restored & (asof < acd_end)
     acd_expired = has_acd & ~restored & (asof >= acd_end)
-    cands.add(
+    del restored
+    c.cands.add(
         acd_pending,
         "ACD_PENDING",
         acd_date,
@@ -421,47 +459,60 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         acd_id,
         acd_cpl,
     )
-    clock_acd = np.where(
-        acd_pending & ~has_ij & ((acd_end >= cutoff) | has_m50), acd_end, clock_acd
-    )
+    clock_acd = np.where(acd_pending & ~has_ij & ((acd_end >= c.cutoff) | has_m50), acd_end, NAT)
+    del acd_pending, acd_date, legacy
 
-    fav_date, fav_id = at(i_fav, date), at(i_fav, ids)
+    fav_date, fav_id = c.date_at(i_fav), c.id_at(i_fav)
     use_acd = acd_expired & (~has_fav | (acd_end > fav_date))
     tie = np.flatnonzero(acd_expired & has_fav & (acd_end == fav_date))
     if tie.size:
-        id_col = as_arrow(inp.e["EVENT_ID"])
+        id_col = as_arrow(c.inp.e["EVENT_ID"])
         acd_ids = id_col.take(pa.array(acd_id[tie])).to_pylist()
         fav_ids = id_col.take(pa.array(fav_id[tie])).to_pylist()
         use_acd[tie] = [x > y for x, y in zip(acd_ids, fav_ids, strict=True)]
     has_t = has_fav | acd_expired
     t_date = np.where(use_acd, acd_end, fav_date)
     t_id = np.where(use_acd, acd_id, fav_id)
-    t_type = np.where(use_acd, term_acd, at(i_fav, disp))
-    t_cpl = np.where(use_acd, acd_cpl, at(i_fav, cpl_col))
+    t_type = np.where(use_acd, len(c.dispc.uniques), _pick(disp, i_fav))
+    t_cpl = np.where(use_acd, acd_cpl, _pick(cpl_col, i_fav))
+    del use_acd, acd_end, acd_id, fav_date, fav_id, acd_cpl, acd_expired, has_fav, has_acd
     window_end = t_date + np.timedelta64(config.people_appeal_window_days, "D")
     i_app = ev.last(
-        is_type("PEOPLE_APPEAL_FILED")
+        c.is_type("PEOPLE_APPEAL_FILED")
         & has_t[ev.docket]
         & (date >= t_date[ev.docket])
         & (date <= window_end[ev.docket])
     )
-    has_app, app_date = i_app >= 0, at(i_app, date)
-    i_dec = ev.last(is_type("APPEAL_DECIDED") & has_app[ev.docket] & (date >= app_date[ev.docket]))
+    del window_end
+    has_app, app_date = i_app >= 0, c.date_at(i_app)
+    i_dec = ev.last(
+        c.is_type("APPEAL_DECIDED") & has_app[ev.docket] & (date >= app_date[ev.docket])
+    )
     has_dec = i_dec >= 0
-    for_people = at(i_dec, ev.flag("FOR_PEOPLE"), False)
+    for_people = _pick(ev.flag("FOR_PEOPLE"), i_dec)
     app_pending = has_t & has_app & ~has_dec
     reversed_ = has_t & has_app & has_dec & for_people
     lost = has_t & has_app & has_dec & ~for_people
-    sealed_from = np.where(lost, at(i_dec, date), t_date)
-    s_trig = np.where(lost, at(i_dec, ids), t_id)
+    sealed_from = np.where(lost, c.date_at(i_dec), t_date)
+    s_trig = np.where(lost, c.id_at(i_dec), t_id)
+    del lost, for_people, has_dec, has_app, t_id
     live = has_t & ~app_pending & ~reversed_
     favourable = has_t & ~reversed_
-    cands.add(
-        app_pending, "APPEAL_PENDING", app_date, "FAV", "FAV_APPEAL", at(i_app, ids), t_cpl, t_type
+    del reversed_
+    c.cands.add(
+        app_pending,
+        "APPEAL_PENDING",
+        app_date,
+        "FAV",
+        "FAV_APPEAL",
+        c.id_at(i_app),
+        t_cpl,
+        t_type,
     )
-    pre = t_date < cutoff
+    del app_pending, app_date, i_app
+    pre = t_date < c.cutoff
     needs_motion = live & pre & ~has_m50
-    cands.add(
+    c.cands.add(
         needs_motion,
         "MOTION_REQUIRED_PRE_EFFECTIVE",
         sealed_from,
@@ -471,7 +522,7 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         t_cpl,
         t_type,
     )
-    cands.add(
+    c.cands.add(
         live & ~needs_motion & has_ij,
         "SEALING_DENIED_IJ",
         _nanmax(sealed_from, ij_date),
@@ -485,34 +536,54 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
     by_motion = pre & has_m50 & (m50_date >= sealed_from)
     c50_since = np.where(by_motion, m50_date, sealed_from)
     c50_trig = np.where(by_motion, m50_id, s_trig)
+    del by_motion, pre, needs_motion, live, sealed_from, s_trig
 
-    i_cov = ev.last(is_disp & (disp == _code_of(dispc, "DISMISSED_AS_COVERED")))
-    cands.add(i_cov >= 0, "NOT_SEALED", at(i_cov, date), "COV", "COVERED", at(i_cov, ids))
+    i_cov = ev.last(c.disp_is("DISMISSED_AS_COVERED"))
+    c.cands.add(i_cov >= 0, "NOT_SEALED", c.date_at(i_cov), "COV", "COVERED", c.id_at(i_cov))
+    return clock_acd, favourable, (c50, c50_since, c50_trig, _rule("FAV_SEALED"), t_cpl, t_type)
 
-    # --- convictions -----------------------------------------------------------------
-    i_conv = ev.last(is_type("CONVICTION"))
-    has_conv = i_conv >= 0
-    conv_date, conv_id = at(i_conv, date), at(i_conv, ids)
-    clsc, secc = inp.codes["OFFENSE_CLASS"], inp.codes["SECTION"]
-    cls = at(i_conv, ev.codes("OFFENSE_CLASS"))
-    sec = at(i_conv, ev.codes("SECTION"))
 
-    def sec_lut(pred):
-        return secc.lut(np.array([bool(pred(u)) for u in secc.uniques], dtype=bool), False)[sec]
+class _Conviction:
+    """The latest conviction and sentence of every docket (what Clean Slate reads)."""
 
-    cannabis = at(i_conv, ev.flag("CANNABIS_ONLY"), False)
-    k_i_sec = sec_lut(lambda u: u.startswith("PL 220.") or u == "PL 240.36")
+    def __init__(self, c: _Ctx):
+        ev = c.ev
+        self.i_conv = ev.last(c.is_type("CONVICTION"))
+        self.has = self.i_conv >= 0
+        self.date = c.date_at(self.i_conv)
+        self.id = c.id_at(self.i_conv)
+        self.cls = _pick(ev.codes("OFFENSE_CLASS"), self.i_conv)
+        c.sec = _pick(ev.codes("SECTION"), self.i_conv)
+        self.dwai = self.has & c.sec_is(lambda u: u == DWAI)
+        self.i_sent = ev.last(c.is_type("SENTENCE"))
+        self.has_sent = self.i_sent >= 0
+        self.sent_date = c.date_at(self.i_sent)
+        self.sent_sup = _pick(ev.codes("SUPERVISION"), self.i_sent)
+
+    def cls_in(self, c: _Ctx, values) -> np.ndarray:
+        return _in(c.clsc, self.cls, values)
+
+
+def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
+    """Expungement and 160.55: candidates, and the 160.55 sealing evidence."""
+    ev, n, asof, config = c.ev, c.n, c.asof, c.config
+    has_ij, ij_date, ij_id = orders["ij"]
+    has_m55, m55_date, m55_id = orders["m55"]
+    conv_date, conv_id = cv.date, cv.id
+    cannabis = _pick(ev.flag("CANNABIS_ONLY"), cv.i_conv)
+    k_i_sec = c.sec_is(lambda u: u.startswith("PL 220.") or u == "PL 240.36")
     conditions = [
-        sec_lut(lambda u: u in K_II) & (conv_date < MARIHUANA_2019),
-        sec_lut(lambda u: u in K_III),
-        sec_lut(lambda u: u in K_VI),
-        sec_lut(lambda u: u in K_V) & cannabis & (conv_date < MRTA),
+        c.sec_is(lambda u: u in K_II) & (conv_date < MARIHUANA_2019),
+        c.sec_is(lambda u: u in K_III),
+        c.sec_is(lambda u: u in K_VI),
+        c.sec_is(lambda u: u in K_V) & cannabis & (conv_date < MRTA),
         k_i_sec
         & cannabis
         & (conv_date < ART_221_EFFECTIVE)
-        & _in(clsc, cls, ["MISDEMEANOR", "VIOLATION"]),
-        sec_lut(lambda u: u == "PL 240.37") & (not config.pl_240_37_expunge_on_notice_only),
+        & cv.cls_in(c, ["MISDEMEANOR", "VIOLATION"]),
+        c.sec_is(lambda u: u == "PL 240.37") & (not config.pl_240_37_expunge_on_notice_only),
     ]
+    del k_i_sec, cannabis
     exp_rule = np.select(
         conditions,
         [_rule(r) for r in ("EXP_K_II", "EXP_K_III", "EXP_K_VI", "EXP_K_V", "EXP_K_I", "EXP_K_IV")],
@@ -530,63 +601,56 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         ],
         NAT,
     ).astype(_DAY)
-    has_cexp = has_conv & (exp_rule >= 0) & (exp_since <= asof)
-    i_nexp = ev.first(action_is("EXPUNGE"))
-    has_nexp, nexp_date = i_nexp >= 0, at(i_nexp, date)
+    del conditions
+    has_cexp = cv.has & (exp_rule >= 0) & (exp_since <= asof)
+    i_nexp = ev.first(c.action_is("EXPUNGE"))
+    has_nexp, nexp_date = i_nexp >= 0, c.date_at(i_nexp)
     take_comp = has_cexp & (~has_nexp | (exp_since <= nexp_date))
     expunged = has_cexp | has_nexp
-    cands.add(
+    c.cands.add(
         expunged,
         "EXPUNGED_160_50_5",
         np.where(take_comp, exp_since, nexp_date),
         "EXP",
         np.where(take_comp, exp_rule, _rule("EXP_NOTICE")),
-        np.where(take_comp, conv_id, at(i_nexp, ids)),
+        np.where(take_comp, conv_id, c.id_at(i_nexp)),
         confirmed=has_nexp,
     )
+    del take_comp, exp_rule, exp_since, has_cexp, has_nexp, nexp_date, i_nexp
 
-    dwai = has_conv & sec_lut(lambda u: u == DWAI)
-    i_sent = ev.last(is_type("SENTENCE"))
-    has_sent, sent_date = i_sent >= 0, at(i_sent, date)
-    supc = inp.codes["SUPERVISION"]
-    sent_sup = at(i_sent, ev.codes("SUPERVISION"))
-    viol = has_conv & _in(clsc, cls, VIOLATION_CLASSES) & ~dwai
+    viol = cv.has & cv.cls_in(c, VIOLATION_CLASSES) & ~cv.dwai
     use_cd = (
-        config.seal_160_55_at_cd_end & has_sent & _in(supc, sent_sup, ["CONDITIONAL_DISCHARGE"])
+        config.seal_160_55_at_cd_end
+        & cv.has_sent
+        & _in(c.supc, cv.sent_sup, ["CONDITIONAL_DISCHARGE"])
     )
     seal_date = np.where(
-        use_cd, add_months(sent_date, config.conditional_discharge_months), conv_date
+        use_cd, add_months(cv.sent_date, config.conditional_discharge_months), conv_date
     )
-    trig55 = np.where(use_cd, at(i_sent, ids), conv_id)
+    trig55 = np.where(use_cd, c.id_at(cv.i_sent), conv_id)
     rule55 = np.where(use_cd, _rule("V55_CD"), _rule("V55_SEALED"))
+    del use_cd
     pre55 = conv_date < CPL_160_55_EFFECTIVE
     v_motion = viol & pre55 & ~has_m55
-    cands.add(v_motion, "MOTION_REQUIRED_PRE_EFFECTIVE", conv_date, "V55", "V55_MOTION", conv_id)
+    c.cands.add(v_motion, "MOTION_REQUIRED_PRE_EFFECTIVE", conv_date, "V55", "V55_MOTION", conv_id)
     v_ij = viol & ~v_motion & has_ij
-    cands.add(v_ij, "SEALING_DENIED_IJ", _nanmax(conv_date, ij_date), "V55", "V55_IJ", ij_id)
+    c.cands.add(v_ij, "SEALING_DENIED_IJ", _nanmax(conv_date, ij_date), "V55", "V55_IJ", ij_id)
+    del v_ij
     v_wait = viol & ~v_motion & ~has_ij & (asof < seal_date)
-    cands.add(v_wait, "NOT_SEALED", conv_date, "V55", "V55_WAIT", conv_id)
-    clock_v55 = np.where(v_wait, seal_date, clock_v55)
+    c.cands.add(v_wait, "NOT_SEALED", conv_date, "V55", "V55_WAIT", conv_id)
+    clock_v55 = np.where(v_wait, seal_date, NAT)
     c55 = viol & ~v_motion & ~has_ij & ~(asof < seal_date)
+    del v_wait, v_motion, viol
     by_m55 = pre55 & has_m55 & (m55_date >= seal_date)
     c55_since = np.where(by_m55, m55_date, seal_date)
     c55_trig = np.where(by_m55, m55_id, trig55)
+    return expunged, clock_v55, (c55, c55_since, c55_trig, rule55, -1, -1)
 
-    # --- sealing evidence per statute, with NOTICEs ------------------------------------
-    none = np.full(n, -1, dtype=np.int64)
-    computed = {
-        "50": (c50, c50_since, c50_trig, np.full(n, _rule("FAV_SEALED")), t_cpl, t_type),
-        "55": (c55, c55_since, c55_trig, rule55, none, none),
-        "59": (
-            i_o59 >= 0,
-            at(i_o59, date),
-            at(i_o59, ids),
-            np.full(n, _rule("S59_ORDER")),
-            none,
-            none,
-        ),
-        "57": (np.zeros(n, bool), np.full(n, NAT), none, none, none, none),
-    }
+
+def _evidence(c: _Ctx, computed: dict) -> None:
+    """Sealing evidence per statute (computed, or a NOTICE), and UNSEAL notices."""
+    ev = c.ev
+    date = ev.date
     status_of = {
         "50": "SEALED_160_50",
         "55": "SEALED_160_55",
@@ -594,104 +658,113 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         "57": "SEALED_160_57",
     }
     for key, (has_c, c_since, c_trig, c_rule, c_cpl, c_term) in computed.items():
-        i_u = ev.last(action_is("UNSEAL") & skey_is(key))
-        has_u, u_date = i_u >= 0, at(i_u, date)
-        seal_n = action_is("SEAL") & skey_is(key)
+        i_u = ev.last(c.action_is("UNSEAL") & c.skey_is(key))
+        has_u, u_date = i_u >= 0, c.date_at(i_u)
+        seal_n = c.action_is("SEAL") & c.skey_is(key)
         ev_has_u, ev_u = has_u[ev.docket], u_date[ev.docket]
         i_n = ev.first(seal_n & (~ev_has_u | (date > ev_u)))
         any_le = ev.any(seal_n & ev_has_u & (date <= ev_u))
-        has_n, n_date = i_n >= 0, at(i_n, date)
+        del seal_n, ev_has_u, ev_u
+        has_n, n_date = i_n >= 0, c.date_at(i_n)
         kept_c = has_c & (~has_u | (c_since > u_date))
         take_c = kept_c & (~has_n | (c_since <= n_date))
         take_n = ~take_c & has_n
-        cands.add(
+        c.cands.add(
             take_c | take_n,
             status_of[key],
             np.where(take_c, c_since, n_date),
             f"S{key}",
             np.where(take_c, c_rule, _rule("NOTICE_SEAL")),
-            np.where(take_c, c_trig, at(i_n, ids)),
+            np.where(take_c, c_trig, c.id_at(i_n)),
             np.where(take_c, c_cpl, -1),
             np.where(take_c, c_term, -1),
             confirmed=has_n,
         )
-        cands.add(
+        c.cands.add(
             has_u & ((has_c & (c_since <= u_date)) | any_le),
             "NOT_SEALED",
             u_date,
             f"U{key}",
             "UNSEAL_NOTICE",
-            at(i_u, ids),
+            c.id_at(i_u),
             confirmed=True,
         )
+        computed[key] = None  # free the evidence arrays of this statute
 
-    best_l = cands.best()
 
-    # --- Clean Slate clock start (person-independent part) -----------------------------
-    csa = has_conv & (_in(clsc, cls, CRIME_CLASSES) | dwai)
-    base = np.where(has_sent, sent_date, conv_date)
-    i_rev = ev.last(is_type("SUPERVISION_REVOKED"))
+def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, person_c):
+    """Clean Slate (160.57): the clock, the reset rule, pending charges; returns its clock."""
+    ev, n, asof = c.ev, c.n, c.asof
+    csa = cv.has & (cv.cls_in(c, CRIME_CLASSES) | cv.dwai)
+    base = np.where(cv.has_sent, cv.sent_date, cv.date)
+    i_rev = ev.last(c.is_type("SUPERVISION_REVOKED"))
     inc_start = _nanmax(
-        np.where(has_sent & at(i_sent, ev.flag("INCARCERATION"), False), sent_date, NAT),
-        at(i_rev, date),
+        np.where(cv.has_sent & _pick(ev.flag("INCARCERATION"), cv.i_sent), cv.sent_date, NAT),
+        c.date_at(i_rev),
     )
-    rel = at(ev.last(is_type("RELEASE")), date)
+    rel = c.date_at(ev.last(c.is_type("RELEASE")))
     has_inc = ~np.isnat(inc_start)
     start = np.where(has_inc, np.where(~np.isnat(rel) & (rel >= inc_start), rel, NOT_STARTED), base)
+    del base, inc_start, rel, has_inc, i_rev
     # the local placeholder of a Clean Slate docket is NOT_SEALED since the conviction
     placeholder = {
         "rank": np.where(csa, RANK["NOT_SEALED"], _NONE),
-        "since": np.where(csa, conv_date, NAT),
+        "since": np.where(csa, cv.date, NAT),
         "src": np.full(n, SRC["CSA"]),
     }
     local_rank = np.where(_better(best_l, placeholder), placeholder["rank"], best_l["rank"])
-    local_since = best_l["since"]  # for the statuses read below (pending, resealing) only
+    del placeholder
 
-    # --- person level: pending charges ----------------------------------------------
+    # pending charges
     pend_docket = np.isin(local_rank, [RANK[s] for s in PENDING_STATUSES])
-    pend_arrest = np.zeros(n_a, bool)
-    pend_arrest[d_arrest[pend_docket]] = True
-    pend_arrest &= known & fm
+    pend_arrest = np.zeros(c.n_a, bool)
+    pend_arrest[c.d_arrest[pend_docket]] = True
+    pend_arrest &= c.known & c.fm
     pa_ = np.flatnonzero(pend_arrest)
-    top_d, top_k = _top2(person[pa_], a_date[pa_], key_rank[pa_], n_people)
-    blk_date, blk_key = _other_latest(top_d, top_k, d_person, key_rank[d_arrest])
-    blocked = csa & (blk_key >= 0) & (blk_date > conv_date)
+    top_d, top_k = _top2(c.person[pa_], c.a_date[pa_], c.key_rank[pa_], c.n_people)
+    blk_date, blk_key = _other_latest(top_d, top_k, c.d_person, c.key_rank[c.d_arrest])
+    del top_d, top_k, pend_arrest, pend_docket, pa_
+    blocked = csa & (blk_key >= 0) & (blk_date > cv.date)
+    del blk_date
 
-    # --- person level: Clean Slate reset ------------------------------------------------
-    pool = csa & _in(clsc, cls, CRIME_CLASSES) & ~favourable & ~expunged
+    # the reset rule
+    pool = csa & cv.cls_in(c, CRIME_CLASSES) & ~favourable & ~expunged
     offset = 1_000_000
-    day = conv_date.astype(np.int64)
-    keys = d_person.astype(np.int64) * (1 << 23) + np.where(pool | csa, day + offset, 0)
+    day = cv.date.astype(np.int64)
+    keys = c.d_person.astype(np.int64) * (1 << 23) + np.where(pool | csa, day + offset, 0)
+    del day
     p_idx = np.flatnonzero(pool)
     p_order = p_idx[np.argsort(keys[p_idx], kind="stable")]
     p_keys = keys[p_order]
     p_start = start[p_order].astype(np.int64)
-    p_person = d_person[p_order]
+    p_person = c.d_person[p_order]
     suffix = (
         pd.Series(p_start[::-1]).groupby(p_person[::-1]).cummax().to_numpy()[::-1]
         if p_order.size
         else p_start
     )
     hit = np.searchsorted(p_keys, keys, side="left")
+    del keys
     ok = csa & (hit < p_keys.size)
     hit_c = np.minimum(hit, max(p_keys.size - 1, 0))
-    ok &= p_person[hit_c] == d_person if p_keys.size else np.zeros(n, bool)
+    ok &= p_person[hit_c] == c.d_person if p_keys.size else np.zeros(n, bool)
     own = start.astype(np.int64)
     reset = np.where(ok, np.maximum(own, suffix[hit_c] if p_keys.size else own), own)
-    notes |= np.where(csa & (reset > own), NOTE_CSA_RESET, 0)
+    c.notes |= np.where(csa & (reset > own), NOTE_CSA_RESET, 0)
     reset = reset.astype(_DAY)
+    del hit, hit_c, ok, own, suffix, p_keys, p_start, p_person, p_order, p_idx, pool, start
 
-    # --- person level: Clean Slate evaluation -------------------------------------------
-    felony = clsc.lut(np.array([u.startswith("FELONY") for u in clsc.uniques], dtype=bool), False)[
-        cls
-    ]
-    years = np.where(felony & ~dwai, 8, 3)
-    art220 = at(i_conv, ev.flag("DRUG_ART220"), False) | sec_lut(lambda u: u.startswith("PL 220."))
-    perm = at(i_conv, ev.flag("SORA_OFFENSE"), False) | (_in(clsc, cls, ["FELONY_A"]) & ~art220)
+    # evaluation
+    felony = c.clsc.lut(
+        np.array([u.startswith("FELONY") for u in c.clsc.uniques], dtype=bool), False
+    )[cv.cls]
+    years = np.where(felony & ~cv.dwai, 8, 3)
+    art220 = _pick(ev.flag("DRUG_ART220"), cv.i_conv) | c.sec_is(lambda u: u.startswith("PL 220."))
+    perm = _pick(ev.flag("SORA_OFFENSE"), cv.i_conv) | (cv.cls_in(c, ["FELONY_A"]) & ~art220)
     started = reset != NOT_STARTED
-    supervised = has_sent & _in(supc, sent_sup, SUPERVISED)
-    sup_last = at(ev.last(is_type("SUPERVISION_END")), date)
-    sup_end = np.where(supervised & (sup_last >= sent_date), sup_last, NAT)
+    supervised = cv.has_sent & _in(c.supc, cv.sent_sup, SUPERVISED)
+    sup_last = c.date_at(ev.last(c.is_type("SUPERVISION_END")))
+    sup_end = np.where(supervised & (sup_last >= cv.sent_date), sup_last, NAT)
     eligible = add_months(np.where(started, reset, NAT), 12 * years)
     eligible = _nanmax(_nanmax(eligible, np.full(n, CSA_OPERATIVE)), sup_end)
     eligible = np.where(started, eligible, NAT)
@@ -707,107 +780,146 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         _rule("CSA_WAITING"),
     )
     is_elig = csa & (rule == _ELIGIBLE)
-    rule = np.where(is_elig, np.where(dwai, _rule("CSA_ELIGIBLE_A"), _rule("CSA_ELIGIBLE_B")), rule)
-    clock_csa = np.where(csa & (rule == _rule("CSA_WAITING")), eligible, clock_csa)
-    person_c = _Candidates(n)
-    person_c.add(is_elig, "CSA_ELIGIBLE_PENDING_NOTICE", eligible, "CSA", rule, conv_id)
-    detail = np.where(
-        (rule == _rule("CSA_PENDING")) & (blk_key >= 0), arrest_by_rank[np.maximum(blk_key, 0)], -1
+    rule = np.where(
+        is_elig, np.where(cv.dwai, _rule("CSA_ELIGIBLE_A"), _rule("CSA_ELIGIBLE_B")), rule
     )
-    person_c.add(csa & ~is_elig, "NOT_SEALED", conv_date, "CSA", rule, conv_id, detail=detail)
+    clock_csa = np.where(csa & (rule == _rule("CSA_WAITING")), eligible, NAT)
+    person_c.add(is_elig, "CSA_ELIGIBLE_PENDING_NOTICE", eligible, "CSA", rule, cv.id)
+    detail = np.where(
+        (rule == _rule("CSA_PENDING")) & (blk_key >= 0),
+        c.arrest_by_rank[np.maximum(blk_key, 0)],
+        -1,
+    )
+    person_c.add(csa & ~is_elig, "NOT_SEALED", cv.date, "CSA", rule, cv.id, detail=detail)
+    return clock_csa, local_rank
 
-    # --- person level: 160.58 ------------------------------------------------------------
-    i_u58 = ev.last(action_is("UNSEAL") & skey_is("58"))
-    has_u58, u58_date = i_u58 >= 0, at(i_u58, date)
-    start58 = order_is("SEAL_160_58") | (action_is("SEAL") & skey_is("58"))
+
+def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c) -> None:
+    """160.58: conditional sealing, reopened by a later F/M arrest, resealed if it ends well."""
+    ev, n = c.ev, c.n
+    date = ev.date
+    i_u58 = ev.last(c.action_is("UNSEAL") & c.skey_is("58"))
+    has_u58, u58_date = i_u58 >= 0, c.date_at(i_u58)
+    start58 = c.order_is("SEAL_160_58") | (c.action_is("SEAL") & c.skey_is("58"))
     kept58 = start58 & (~has_u58[ev.docket] | (date > u58_date[ev.docket]))
     i_to = ev.first(kept58)
-    has_to, to_date = i_to >= 0, at(i_to, date)
-    confirmed58 = ev.any(kept58 & is_notice)
+    has_to, to_date = i_to >= 0, c.date_at(i_to)
+    confirmed58 = ev.any(kept58 & c.is_notice)
     person_c.add(
         has_u58 & ev.any(start58 & ~kept58),
         "UNSEALED_160_58_REARREST",
         u58_date,
         "S58",
         "S58_UNSEAL_NOTICE",
-        at(i_u58, ids),
+        c.id_at(i_u58),
         confirmed=True,
     )
-    if has_to.any():
-        fa = np.flatnonzero(known & fm)
-        top_d, top_k = _top2(person[fa], a_date[fa], key_rank[fa], n_people)
-        r_date, r_key = _other_latest(top_d, top_k, d_person, key_rank[d_arrest])
-        has_r = has_to & (r_key >= 0) & (r_date > to_date)
-        # resealing: every docket of the rearrest is SEALED_160_50/55 or EXPUNGED
-        reseal_ok = np.ones(n_a, bool)
-        resealing = np.isin(local_rank, [RANK[s] for s in RESEALING_STATUSES])
-        reseal_ok[d_arrest[~resealing]] = False
-        # the rearrest's latest docket by (since, docket id); dockets are numbered in
-        # (arrest, docket id) order, so the docket number breaks the ties
-        last = np.lexsort((np.arange(n), local_since.astype(np.int64), d_arrest))
-        la = d_arrest[last]
-        tail = last[np.r_[la[1:] != la[:-1], True]] if n else last
-        tr_since = np.full(n_a, NAT)
-        tr_trig = np.full(n_a, -1, dtype=np.int64)
-        tr_since[d_arrest[tail]] = local_since[tail]
-        tr_trig[d_arrest[tail]] = best_l["trigger"][tail]
-        r_arrest = arrest_by_rank[np.maximum(r_key, 0)]
-        resealed = has_r & reseal_ok[r_arrest]
-        r_keys = np.where(has_r, r_arrest, -1)
-        rule58 = np.where(
-            at(i_to, t) == _code_of(types, "NOTICE"), _rule("NOTICE_SEAL"), _rule("S58_ORDER")
-        )
-        person_c.add(
-            has_to & ~has_r,
-            "COND_SEALED_160_58",
-            to_date,
-            "S58",
-            rule58,
-            at(i_to, ids),
-            confirmed=confirmed58,
-        )
-        person_c.add(
-            resealed,
-            "COND_SEALED_160_58",
-            tr_since[r_arrest],
-            "S58",
-            "S58_RESEALED",
-            tr_trig[r_arrest],
-            detail=r_keys,
-            confirmed=confirmed58,
-        )
-        person_c.add(
-            has_r & ~resealed,
-            "UNSEALED_160_58_REARREST",
-            r_date,
-            "S58",
-            "S58_REARREST",
-            detail=r_keys,
-        )
+    if not has_to.any():
+        return
+    fa = np.flatnonzero(c.known & c.fm)
+    top_d, top_k = _top2(c.person[fa], c.a_date[fa], c.key_rank[fa], c.n_people)
+    r_date, r_key = _other_latest(top_d, top_k, c.d_person, c.key_rank[c.d_arrest])
+    has_r = has_to & (r_key >= 0) & (r_date > to_date)
+    # resealing: every docket of the rearrest is SEALED_160_50/55 or EXPUNGED
+    reseal_ok = np.ones(c.n_a, bool)
+    resealing = np.isin(local_rank, [RANK[s] for s in RESEALING_STATUSES])
+    reseal_ok[c.d_arrest[~resealing]] = False
+    # the rearrest's latest docket by (since, docket id); dockets are numbered in
+    # (arrest, docket id) order, so the docket number breaks the ties
+    local_since = best_l["since"]
+    last = np.lexsort((np.arange(n), local_since.astype(np.int64), c.d_arrest))
+    la = c.d_arrest[last]
+    tail = last[np.r_[la[1:] != la[:-1], True]] if n else last
+    tr_since = np.full(c.n_a, NAT)
+    tr_trig = np.full(c.n_a, -1, dtype=np.int64)
+    tr_since[c.d_arrest[tail]] = local_since[tail]
+    tr_trig[c.d_arrest[tail]] = best_l["trigger"][tail]
+    r_arrest = c.arrest_by_rank[np.maximum(r_key, 0)]
+    resealed = has_r & reseal_ok[r_arrest]
+    r_keys = np.where(has_r, r_arrest, -1)
+    rule58 = np.where(
+        _pick(c.t, i_to) == _code_of(c.types, "NOTICE"), _rule("NOTICE_SEAL"), _rule("S58_ORDER")
+    )
+    person_c.add(
+        has_to & ~has_r,
+        "COND_SEALED_160_58",
+        to_date,
+        "S58",
+        rule58,
+        c.id_at(i_to),
+        confirmed=confirmed58,
+    )
+    person_c.add(
+        resealed,
+        "COND_SEALED_160_58",
+        tr_since[r_arrest],
+        "S58",
+        "S58_RESEALED",
+        tr_trig[r_arrest],
+        detail=r_keys,
+        confirmed=confirmed58,
+    )
+    person_c.add(
+        has_r & ~resealed,
+        "UNSEALED_160_58_REARREST",
+        r_date,
+        "S58",
+        "S58_REARREST",
+        detail=r_keys,
+    )
 
+
+def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
+    c = _Ctx(inp, asof, config)
+    n = c.n
+    c.cands.add(np.ones(n, bool), "OPEN", c.a_date[c.d_arrest], "OPEN", "OPEN")
+    orders = _orders(c)
+    clock_acd, favourable, evidence50 = _favourable(c, orders)
+    cv = _Conviction(c)
+    expunged, clock_v55, evidence55 = _convictions(c, cv, orders)
+    has_o59, o59_date, o59_id = orders.pop("o59")
+    del orders
+    computed = {
+        "50": evidence50,
+        "55": evidence55,
+        "59": (has_o59, o59_date, o59_id, _rule("S59_ORDER"), -1, -1),
+        "57": (np.zeros(n, bool), np.full(n, NAT), -1, -1, -1, -1),
+    }
+    del evidence50, evidence55, has_o59, o59_date, o59_id
+    _evidence(c, computed)
+    del computed
+    best_l = c.cands.best()
+    c.cands = None
+    person_c = _Candidates(n)
+    clock_csa, local_rank = _clean_slate(c, cv, best_l, favourable, expunged, person_c)
+    del cv, favourable, expunged
+    _rule_160_58(c, best_l, local_rank, person_c)
+    del local_rank
     final = _merge(best_l, person_c.best())
-    later = np.flatnonzero(~known)
+    del best_l, person_c
+    later = np.flatnonzero(~c.known)
     m = later.size
 
     def cat(values, fill):
-        return np.concatenate([values, np.full(m, fill, dtype=np.asarray(values).dtype)])
+        values = np.asarray(values)
+        return np.concatenate([values, np.full(m, fill, dtype=values.dtype)])
 
     return Decisions(
-        arrest=np.concatenate([d_arrest, later]).astype(np.int64),
-        docket=cat(d_code, -1),
-        docket_values=docket_values,
+        arrest=np.concatenate([c.d_arrest, later]).astype(np.int64),
+        docket=cat(c.d_code, -1),
+        docket_values=c.docket_values,
         status=cat(final["rank"], RANK["OPEN"]),
         since=cat(final["since"], NAT),
-        rule=np.concatenate([final["rule"], np.full(m, _rule("NOT_YET_ARRESTED"), dtype=np.int64)]),
+        rule=cat(final["rule"], _rule("NOT_YET_ARRESTED")),
         trigger=cat(final["trigger"], -1),
         trigger_values=as_arrow(inp.e["EVENT_ID"]),
         cpl=cat(final["cpl"], -1),
-        cpl_values=pa.array([*cplc.uniques, _DEFAULT_ACD_CPL], type=pa.large_string()),
+        cpl_values=pa.array([*c.cplc.uniques, _DEFAULT_ACD_CPL], type=pa.large_string()),
         term=cat(final["term"], -1),
-        term_values=pa.array([*dispc.uniques, "ACD"], type=pa.large_string()),
+        term_values=pa.array([*c.dispc.uniques, "ACD"], type=pa.large_string()),
         detail=cat(final["detail"], -1),
-        detail_values=a_keys,
-        notes=cat(notes, 0),
+        detail_values=c.a_keys,
+        notes=cat(c.notes, 0),
         confirmed=cat(final["confirmed"], False),
         clock_acd=cat(clock_acd, NAT),
         clock_csa=cat(clock_csa, NAT),
@@ -860,7 +972,10 @@ def evaluate(
     """
     inputs = checked_inputs(arrests, court_events)
     asof = to_day(as_of)
+    arrest_columns = (as_arrow(inputs.a["ARREST_KEY"]), as_arrow(inputs.a["PERSON_ID"]))
+    key_rank = np.empty(len(inputs.arrest_order), dtype=np.int64)
+    key_rank[inputs.arrest_order] = np.arange(key_rank.size)
     decisions = _decide(inputs, asof, config)
-    keys = as_arrow(inputs.a["ARREST_KEY"])
-    persons = as_arrow(inputs.a["PERSON_ID"])
-    return finish_coded(decisions, (keys, persons), asof, config).with_policy(policy)
+    del inputs  # the codes are not needed any more; free them before the texts are built
+    result = finish_coded(decisions, arrest_columns, asof, config, key_rank=key_rank)
+    return result.with_policy(policy)

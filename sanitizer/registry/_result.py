@@ -253,34 +253,42 @@ _NAT_D = np.datetime64("NaT", "D")
 _LATEST = np.iinfo(np.int64).max
 
 
-class Decisions(NamedTuple):
+class Decisions:
     """Per-docket decisions of an engine, as integer codes (one row per docket).
 
     Text columns are codes into a table of values (``-1``: null): the docket id into
     ``docket_values``, the trigger into ``trigger_values`` (for the fast engine: the
     EVENT_ID column itself, the code being the event's row), and so on. ``status`` is the
-    precedence rank (index into ``STATUSES``), ``rule`` an index into ``RULES``.
+    precedence rank (index into ``STATUSES``), ``rule`` an index into ``RULES``. Mutable on
+    purpose: ``finish_coded`` sorts the arrays in place and drops those it has read, so
+    that the texts are built without a second copy of the decisions in memory.
     """
 
-    arrest: np.ndarray
-    docket: np.ndarray
-    docket_values: pa.Array
-    status: np.ndarray
-    since: np.ndarray
-    rule: np.ndarray
-    trigger: np.ndarray
-    trigger_values: pa.Array
-    cpl: np.ndarray
-    cpl_values: pa.Array
-    term: np.ndarray
-    term_values: pa.Array
-    detail: np.ndarray
-    detail_values: pa.Array
-    notes: np.ndarray
-    confirmed: np.ndarray
-    clock_acd: np.ndarray
-    clock_csa: np.ndarray
-    clock_v55: np.ndarray
+    ARRAYS = (
+        "arrest",
+        "docket",
+        "status",
+        "since",
+        "rule",
+        "trigger",
+        "cpl",
+        "term",
+        "detail",
+        "notes",
+        "confirmed",
+        "clock_acd",
+        "clock_csa",
+        "clock_v55",
+    )
+    VALUES = ("docket_values", "trigger_values", "cpl_values", "term_values", "detail_values")
+    __slots__ = ARRAYS + VALUES
+
+    def __init__(self, **columns):
+        missing = set(self.__slots__) - set(columns)
+        if missing:
+            raise TypeError(f"Decisions lacks {sorted(missing)}")
+        for name, value in columns.items():
+            setattr(self, name, value)
 
 
 def _values(values) -> pa.Array:
@@ -333,14 +341,16 @@ def _lut(values: pa.Array, func, fill) -> np.ndarray:
     return np.array([func(v) for v in values.to_pylist()] + [fill])
 
 
-def _present(values: pa.Array) -> pa.Array:
-    """The code table with empty strings as null (an empty text counts as absent)."""
-    return pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.large_string()), values)
+def _empty(values: pa.Array) -> np.ndarray:
+    """Which values of a code table are empty texts (plus False for code -1)."""
+    empty = pc.equal(values, "").fill_null(False).to_numpy(zero_copy_only=False)
+    return np.append(empty, False)
 
 
-def _part(values: pa.Array, codes: np.ndarray, before, after: str) -> pa.Array:
+def _part(values: pa.Array, empty: np.ndarray, codes: np.ndarray, before, after) -> pa.Array:
     """``before + value + after`` per row, "" where the value is null or empty."""
-    taken = _present(values).take(pa.array(codes, mask=codes < 0))
+    codes = np.asarray(codes, dtype=np.int64)
+    taken = values.take(pa.array(codes, mask=(codes < 0) | empty[codes]))
     return _join(before, taken, after).fill_null(_large(""))
 
 
@@ -369,6 +379,59 @@ class _Table:
         return _values(self.codes)
 
 
+_TAILS = _values(
+    "".join(t for i, (_, t) in enumerate(_NOTE_TEXT) if code & (1 << i))
+    + (_RESET_TEXT if code & 4 else "")
+    + (_FEDERAL_TEXT if code & 8 else "")
+    for code in range(16)
+)
+_RULE_TEXTS = _values(RULE_TEXT[r] for r in RULES)
+_PREFIXES = _values(_DETAIL_PREFIX.get(r, " Related: ") for r in RULES)
+_CHUNK = 1 << 20  # rows of reason text built at a time
+
+
+class _Reasons:
+    """The reason texts of the dockets, built from codes when a frame needs them.
+
+    A reason is the rule's text, then the trigger, the CPL section and the related key
+    (each only when present), then the notes. The texts are the bulk of the outputs'
+    memory, so they are built straight in each frame's row order, a million rows at a
+    time (an arrow ``take`` of built texts would copy them once more).
+    """
+
+    def __init__(self, dec: Decisions, tail: np.ndarray):
+        self.rule, self.trigger, self.cpl, self.detail = dec.rule, dec.trigger, dec.cpl, dec.detail
+        self.tail = tail
+        self.values = (dec.trigger_values, dec.cpl_values, dec.detail_values)
+        self.empty = tuple(_empty(v) for v in self.values)
+
+    def _build(self, rows: np.ndarray) -> pa.Array:
+        rule = pa.array(self.rule[rows])
+        (trig_v, cpl_v, detail_v), (trig_e, cpl_e, detail_e) = self.values, self.empty
+        return _join(
+            _RULE_TEXTS.take(rule),
+            _part(trig_v, trig_e, self.trigger[rows], " Trigger event: ", "."),
+            _part(cpl_v, cpl_e, self.cpl[rows], " Disposition CPL section: ", "."),
+            _part(detail_v, detail_e, self.detail[rows], _PREFIXES.take(rule), "."),
+            _TAILS.take(pa.array(self.tail[rows])),
+        )
+
+    def texts(self, rows: np.ndarray, replace: dict | None = None) -> pd.Series:
+        """The reasons of ``rows`` as a ``str`` Series; ``replace``: position -> text."""
+        chunks = []
+        at = np.array(sorted(replace), dtype=np.int64) if replace else np.zeros(0, np.int64)
+        for start in range(0, max(rows.size, 1), _CHUNK):
+            chunk = self._build(rows[start : start + _CHUNK])
+            inside = at[(at >= start) & (at < start + _CHUNK)]
+            if inside.size:
+                mask = np.zeros(len(chunk), bool)
+                mask[inside - start] = True
+                texts = _values(replace[i] for i in inside.tolist())
+                chunk = pc.replace_with_mask(chunk, pa.array(mask), texts)
+            chunks.append(chunk)
+        return pd.Series(pa.chunked_array(chunks, type=pa.large_string()), dtype="str")
+
+
 class _Dockets(NamedTuple):
     arrest: np.ndarray
     docket_rank: np.ndarray  # string order of the docket id, -1 for null
@@ -379,7 +442,7 @@ class _Dockets(NamedTuple):
     regime: np.ndarray
     destroy: np.ndarray
     confirmed: np.ndarray
-    reason: pa.Array
+    reasons: _Reasons
     trigger: np.ndarray
     seals_on: np.ndarray
     excluded: dict
@@ -390,7 +453,7 @@ _REGIMES = ("COURT_ORDER_ONLY", "LE_DUTY_PERMITTED", "SUBJECT_ONLY", "UNRESTRICT
 _CONFIDENCE = _values(["COMPUTED", "NOTICE_CONFIRMED"])
 
 
-def _docket_outputs(dec: Decisions, config: RulesConfig) -> _Dockets:
+def _docket_outputs(dec: Decisions, docket_rank: np.ndarray, config: RulesConfig) -> _Dockets:
     n = dec.arrest.size
     status, rule = dec.status, dec.rule
     statutes = _Table()
@@ -399,14 +462,16 @@ def _docket_outputs(dec: Decisions, config: RulesConfig) -> _Dockets:
     statute = np.where(by_rule[rule] >= 0, by_rule[rule], by_status[status])
     fav = rule == RULE_CODE["FAV_SEALED"]
     if fav.any():
-        term_text = _lut(dec.term_values, lambda v: v, None)[dec.term[fav]]
+        terms = dec.term_values.to_pylist()
+        by_term = np.array(
+            [statutes.code("CPL 160.50" + _FAV_PARAGRAPH.get(t, "")) for t in terms]
+            + [statutes.code("CPL 160.50")]
+        )
+        dismissal = np.array([t == "DISMISSAL" for t in terms] + [False])
         on_appeal = _lut(dec.cpl_values, lambda v: bool(re.search(APPEAL_DISMISSAL, v)), False)
-        appeal = (term_text == "DISMISSAL") & on_appeal[dec.cpl[fav]]
-        para = [_FAV_PARAGRAPH.get(t, "") if t is not None else "" for t in term_text]
-        statute[fav] = [
-            statutes.code("CPL 160.50" + ("(3)(a)" if a else p))
-            for a, p in zip(appeal, para, strict=True)
-        ]
+        term, cpl = dec.term[fav], dec.cpl[fav]
+        appeal = dismissal[term] & on_appeal[cpl]
+        statute[fav] = np.where(appeal, statutes.code("CPL 160.50(3)(a)"), by_term[term])
     regime_of = {s: _REGIMES.index(_REGIME.get(s, "UNRESTRICTED")) for s in STATUSES}
     regime = np.array([regime_of[s] for s in STATUSES])[status]
     legacy = _lut(dec.cpl_values, lambda v: bool(re.search(LEGACY_MARIJUANA_ACD, v)), False)
@@ -419,19 +484,8 @@ def _docket_outputs(dec: Decisions, config: RulesConfig) -> _Dockets:
         + (notes & NOTE_215_40 > 0) * 2
         + (csa & (notes & NOTE_CSA_RESET > 0)) * 4
         + (csa & bool(config.federal_access_enabled)) * 8
-    )
-    tails = []
-    for code in range(16):
-        text = "".join(t for i, (_, t) in enumerate(_NOTE_TEXT) if code & (1 << i))
-        tails.append(text + (_RESET_TEXT if code & 4 else "") + (_FEDERAL_TEXT if code & 8 else ""))
-    prefix = _values(_DETAIL_PREFIX.get(r, " Related: ") for r in RULES).take(pa.array(rule))
-    reason = _join(
-        _values(RULE_TEXT[r] for r in RULES).take(pa.array(rule)),
-        _part(dec.trigger_values, dec.trigger, " Trigger event: ", "."),
-        _part(dec.cpl_values, dec.cpl, " Disposition CPL section: ", "."),
-        _part(dec.detail_values, dec.detail, prefix, "."),
-        _values(tails).take(pa.array(tail_code)),
-    )
+    ).astype(np.int8)
+    reasons = _Reasons(dec, tail_code)
     rank = status
     seals = np.full(n, _NAT_D)
     excluded_from = {name: seals.copy() for name in POLICIES}
@@ -446,10 +500,6 @@ def _docket_outputs(dec: Decisions, config: RulesConfig) -> _Dockets:
     for name, policy in POLICIES.items():
         excluded[name] = np.isin(status, [RANK[s] for s in policy.excluded])
         excluded_from[name] = np.where(excluded[name], _NAT_D, excluded_from[name])
-    docket_rank = np.full(n, -1, dtype=np.int64)
-    if len(dec.docket_values):
-        ranks = string_rank(dec.docket_values)
-        docket_rank = np.where(dec.docket >= 0, ranks[np.maximum(dec.docket, 0)], -1)
     return _Dockets(
         arrest=dec.arrest,
         docket_rank=docket_rank,
@@ -460,7 +510,7 @@ def _docket_outputs(dec: Decisions, config: RulesConfig) -> _Dockets:
         regime=regime,
         destroy=destroy,
         confirmed=dec.confirmed,
-        reason=reason,
+        reasons=reasons,
         trigger=dec.trigger,
         seals_on=seals.astype("datetime64[s]"),
         excluded=excluded,
@@ -486,36 +536,62 @@ def _group_min(order: np.ndarray, starts: np.ndarray, days: np.ndarray) -> np.nd
     return np.where(low == _LATEST, _NAT_S, low.astype("datetime64[s]"))
 
 
-def _roll_up(dk: _Dockets, dec: Decisions, arrests: tuple, policy_name: str) -> pd.DataFrame:
-    """One row per arrest under ``policy_name`` (SEALING_RULES.md, "Arrest roll-up")."""
-    keys, persons = arrests
-    n_a = len(keys)
-    excluded = dk.excluded[policy_name]
+class _Heads(NamedTuple):
+    """The policy-independent part of the roll-up: each arrest's first docket."""
+
+    order: np.ndarray  # dockets by (arrest, precedence, since, docket id)
+    starts: np.ndarray  # where each arrest's run of ``order`` begins
+    arrests: np.ndarray  # the arrest of each run
+    head: np.ndarray  # per arrest: its highest-precedence docket
+    seals_on: np.ndarray  # per arrest: earliest seals_on of its dockets
+    null_last: np.ndarray  # docket-id order with null last
+
+
+def _heads(dk: _Dockets, n_a: int) -> _Heads:
     null_last = np.where(dk.docket_rank < 0, _LATEST, dk.docket_rank)
     order = np.lexsort((null_last, _as_int(dk.since), dk.status, dk.arrest))
     run_arrest = dk.arrest[order]
-    starts = np.flatnonzero(np.r_[True, run_arrest[1:] != run_arrest[:-1]])
+    starts = np.flatnonzero(np.r_[True, run_arrest[1:] != run_arrest[:-1]][: run_arrest.size])
+    arrests = run_arrest[starts]
     head = np.full(n_a, -1, dtype=np.int64)
-    head[run_arrest[starts]] = order[starts]
+    head[arrests] = order[starts]
     seals = np.full(n_a, _NAT_S)
-    seals[run_arrest[starts]] = _group_min(order, starts, dk.seals_on)
+    seals[arrests] = _group_min(order, starts, dk.seals_on)
+    return _Heads(order, starts, arrests, head, seals, null_last)
+
+
+def _roll_up(dk: _Dockets, dec: Decisions, heads: _Heads, policy_name: str) -> dict:
+    """One row per arrest under ``policy_name`` (SEALING_RULES.md, "Arrest roll-up").
+
+    Returns the columns as codes (``_frame`` turns them into text): ``reason`` is the
+    docket whose reason the arrest shows, ``reason_replace`` the reasons of the partially
+    sealed arrests (arrest row -> text).
+    """
+    excluded = dk.excluded[policy_name]
+    n_a, head, null_last = heads.head.size, heads.head, heads.null_last
     open_from = np.where(excluded, _NAT_S, dk.excluded_from[policy_name])
     frm = np.full(n_a, _NAT_S)
-    frm[run_arrest[starts]] = _group_min(order, starts, open_from)
+    frm[heads.arrests] = _group_min(heads.order, heads.starts, open_from)
+    del open_from
     n = np.bincount(dk.arrest, minlength=n_a)
     n_ex = np.bincount(dk.arrest, weights=excluded, minlength=n_a).astype(np.int64)
     all_ex = n_ex == n
     partial = (n_ex > 0) & (n_ex < n)
 
-    status = dk.status[head]
-    statute = dk.statute[head]
-    since = dk.since[head]
-    regime = dk.regime[head]
-    destroy = dk.destroy[head]
-    confirmed = dk.confirmed[head]
-    trigger = dk.trigger[head]
-    reason_idx = head.copy()
-    reasons = dk.reason
+    out = {
+        "status": dk.status[head],
+        "statute": dk.statute[head],
+        "since": dk.since[head],
+        "access_regime": dk.regime[head],
+        "destroy_class": dk.destroy[head].astype(bool),
+        "confidence": dk.confirmed[head].astype(np.int64),
+        "reason": head.copy(),
+        "trigger_event_id": dk.trigger[head],
+        "seals_on": heads.seals_on,
+        "excluded": all_ex,
+        "excluded_from": np.where(all_ex, _NAT_S, frm),
+        "reason_replace": {},
+    }
     if partial.any():
         rows = np.flatnonzero(excluded & partial[dk.arrest])
         rows = rows[np.lexsort((null_last[rows], _as_int(dk.since[rows]), dk.arrest[rows]))]
@@ -538,59 +614,112 @@ def _roll_up(dk: _Dockets, dec: Decisions, arrests: tuple, policy_name: str) -> 
             + ("" if pd.isna(t) else f" Trigger event: {t}.")
             for text, t in zip(listed, trig.tolist(), strict=True)
         ]
-        status[keys_p] = RANK["PARTIALLY_SEALED"]
-        statute[keys_p] = -1
-        since[keys_p] = dk.since[ex_head]
-        regime[keys_p] = _REGIMES.index("UNRESTRICTED")
-        destroy[keys_p] = False
-        confirmed[keys_p] = False
-        trigger[keys_p] = dk.trigger[ex_head]
-        reason_idx[keys_p] = len(reasons) + np.arange(keys_p.size)
-        reasons = pa.concat_arrays([reasons, _values(texts)])
-    return pd.DataFrame(
-        {
-            "ARREST_KEY": pd.Series(keys, dtype="str"),
-            "PERSON_ID": pd.Series(persons, dtype="str"),
-            "status": _strings(_values(STATUSES), status),
-            "statute": _strings(dk.statute_values, statute),
-            "since": since,
-            "access_regime": _strings(_values(_REGIMES), regime),
-            "destroy_class": destroy.astype(bool),
-            "confidence": _strings(_CONFIDENCE, confirmed.astype(np.int64)),
-            "reason": _strings(reasons, reason_idx),
-            "trigger_event_id": _strings(dec.trigger_values, trigger),
-            "seals_on": seals,
-            "excluded": all_ex,
-            "excluded_from": np.where(all_ex, _NAT_S, frm),
-        }
-    )
+        out["status"][keys_p] = RANK["PARTIALLY_SEALED"]
+        out["statute"][keys_p] = -1
+        out["since"][keys_p] = dk.since[ex_head]
+        out["access_regime"][keys_p] = _REGIMES.index("UNRESTRICTED")
+        out["destroy_class"][keys_p] = False
+        out["confidence"][keys_p] = 0
+        out["trigger_event_id"][keys_p] = dk.trigger[ex_head]
+        out["reason_replace"] = dict(zip(keys_p.tolist(), texts, strict=True))
+    return out
+
+
+def _frame(
+    coded: dict, dk: _Dockets, dec: Decisions, arrests: tuple, like: tuple | None
+) -> tuple[pd.DataFrame, dict]:
+    """The per-arrest frame of ``_roll_up``'s codes.
+
+    ``like`` is another policy's (codes, frame): a text column whose codes are the same
+    is that frame's column itself (arrow text is immutable, so sharing it is safe), which
+    keeps the two policies' reasons in memory once when no arrest is partially sealed.
+    """
+    keys, persons = arrests
+    tables = {
+        "status": _values(STATUSES),
+        "statute": dk.statute_values,
+        "access_regime": _values(_REGIMES),
+        "confidence": _CONFIDENCE,
+        "trigger_event_id": dec.trigger_values,
+    }
+    data = {
+        "ARREST_KEY": pd.Series(keys, dtype="str"),
+        "PERSON_ID": pd.Series(persons, dtype="str"),
+    }
+    for column in (
+        "status",
+        "statute",
+        "since",
+        "access_regime",
+        "destroy_class",
+        "confidence",
+        "reason",
+        "trigger_event_id",
+        "seals_on",
+        "excluded",
+        "excluded_from",
+    ):
+        if column not in tables and column != "reason":
+            data[column] = coded[column]
+            continue
+        same = (
+            like is not None
+            and np.array_equal(like[0][column], coded[column])
+            and not (column == "reason" and (coded["reason_replace"] or like[0]["reason_replace"]))
+        )
+        if same:
+            data[column] = like[1][column]
+        elif column == "reason":
+            data[column] = dk.reasons.texts(coded["reason"], coded["reason_replace"])
+        else:
+            data[column] = _strings(tables[column], coded[column])
+    if like is not None:
+        data["ARREST_KEY"], data["PERSON_ID"] = like[1]["ARREST_KEY"], like[1]["PERSON_ID"]
+    return pd.DataFrame(data), coded
 
 
 def _by_docket(dk: _Dockets, dec: Decisions, arrests: tuple) -> pd.DataFrame:
+    """The per-docket frame; ``dec`` is already in the frame's order (``_sort``)."""
     keys, persons = arrests
-    key_rank = string_rank(keys)
-    order = np.lexsort((dk.docket_rank, key_rank[dk.arrest]))
-    arrest = dk.arrest[order]
-    take = pa.array(arrest)
+    take = pa.array(dk.arrest)
     out = {
         "ARREST_KEY": pd.Series(keys.take(take), dtype="str"),
         "PERSON_ID": pd.Series(persons.take(take), dtype="str"),
-        "DOCKET_ID": _strings(dec.docket_values, dec.docket[order]),
-        "status": _strings(_values(STATUSES), dk.status[order]),
-        "statute": _strings(dk.statute_values, dk.statute[order]),
-        "since": dk.since[order],
-        "access_regime": _strings(_values(_REGIMES), dk.regime[order]),
-        "destroy_class": dk.destroy[order].astype(bool),
-        "confidence": _strings(_CONFIDENCE, dk.confirmed[order].astype(np.int64)),
-        "reason": _strings(dk.reason, order),
-        "trigger_event_id": _strings(dec.trigger_values, dk.trigger[order]),
-        "rule": _strings(_values(RULES), dec.rule[order]),
-        "seals_on": dk.seals_on[order],
+        "DOCKET_ID": _strings(dec.docket_values, dec.docket),
+        "status": _strings(_values(STATUSES), dk.status),
+        "statute": _strings(dk.statute_values, dk.statute),
+        "since": dk.since,
+        "access_regime": _strings(_values(_REGIMES), dk.regime),
+        "destroy_class": dk.destroy.astype(bool),
+        "confidence": _strings(_CONFIDENCE, dk.confirmed.astype(np.int64)),
+        "reason": dk.reasons.texts(np.arange(dk.arrest.size)),
+        "trigger_event_id": _strings(dec.trigger_values, dk.trigger),
+        "rule": _strings(_values(RULES), dec.rule),
+        "seals_on": dk.seals_on,
     }
     for name in POLICIES:
-        out[f"excluded_{name}"] = dk.excluded[name][order]
-        out[f"excluded_from_{name}"] = dk.excluded_from[name][order]
+        out[f"excluded_{name}"] = dk.excluded[name]
+        out[f"excluded_from_{name}"] = dk.excluded_from[name]
     return pd.DataFrame(out)
+
+
+def _sort(dec: Decisions, key_rank: np.ndarray) -> np.ndarray:
+    """Put the decisions in the per-docket frame's order (ARREST_KEY, DOCKET_ID null first).
+
+    Returns the string order of every decision's docket id (-1: null).
+    """
+    docket_rank = np.full(dec.docket.size, -1, dtype=np.int64)
+    if len(dec.docket_values):
+        ranks = string_rank(dec.docket_values)
+        docket_rank = np.where(dec.docket >= 0, ranks[np.maximum(dec.docket, 0)], -1)
+    order = np.lexsort((docket_rank, key_rank[dec.arrest]))
+    for name in Decisions.ARRAYS:
+        values = getattr(dec, name)
+        if values.flags.writeable:
+            values[:] = values[order]  # in place: no second copy of the decisions
+        else:  # a read-only view of a frame's column (the reference engine's path)
+            setattr(dec, name, values[order])
+    return docket_rank[order]
 
 
 def finish(
@@ -607,16 +736,35 @@ def finish(
 
 
 def finish_coded(
-    dec: Decisions, arrests: tuple[pa.Array, pa.Array], as_of, config: RulesConfig
+    dec: Decisions,
+    arrests: tuple[pa.Array, pa.Array],
+    as_of,
+    config: RulesConfig,
+    key_rank: np.ndarray | None = None,
 ) -> RegistryResult:
     """Turn coded decisions into a :class:`RegistryResult`.
 
     ``arrests`` holds the ARREST_KEY and PERSON_ID columns in the input order, which is
-    the order of the per-arrest outputs.
+    the order of the per-arrest outputs. The texts are built once, in the per-docket
+    frame's order, and the per-arrest frames take theirs from them. ``dec`` is consumed:
+    sorted in place, and its arrays are dropped as soon as they have been read.
+    ``key_rank`` (the string order of every ARREST_KEY) is computed when not given.
     """
-    dk = _docket_outputs(dec, config)
-    policy_frames = {name: _roll_up(dk, dec, arrests, name) for name in POLICIES}
-    return RegistryResult(policy_frames, _by_docket(dk, dec, arrests), as_of, config)
+    if key_rank is None:
+        key_rank = string_rank(arrests[0])
+    docket_rank = _sort(dec, key_rank)
+    dk = _docket_outputs(dec, docket_rank, config)
+    for name in ("since", "cpl", "term", "detail", "notes", "confirmed", "clock_acd"):
+        setattr(dec, name, None)
+    dec.clock_csa = dec.clock_v55 = dec.cpl_values = dec.term_values = None
+    by_docket = _by_docket(dk, dec, arrests)
+    policy_frames, like = {}, None
+    heads = _heads(dk, len(arrests[0]))
+    for name in POLICIES:
+        coded = _roll_up(dk, dec, heads, name)
+        policy_frames[name], coded = _frame(coded, dk, dec, arrests, like)
+        like = (coded, policy_frames[name])
+    return RegistryResult(policy_frames, by_docket, as_of, config)
 
 
 class RegistryResult:
