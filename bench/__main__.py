@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import bench_foundation, models_section, registry_section
+from . import bench_foundation, lineage_section, models_section, registry_section
 from ._harness import ROOT, write_results
 
 
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> int:
     section, data = bench_foundation.run(args.scale, args.workdir)
     sections.append(section)
     sections.append(registry_section.run(args.scale, data, args.workdir))
+    sections.append(lineage_section.run(args.scale, data))
     sections.append(models_section.run(args.scale, data))
     path = write_results(args.scale, sections)
     for s in sections:
