@@ -172,10 +172,8 @@ class Coded:
         codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
         return cls(codes, enc.dictionary.to_pylist())
 
-    def lut(self, values, fill=None) -> np.ndarray:
+    def lut(self, values, fill) -> np.ndarray:
         """``values`` (one per distinct value) with ``fill`` appended for the null code."""
-        if fill is None:
-            fill = False if not len(values) or isinstance(values[0], bool | np.bool_) else -1
         return np.append(np.asarray(values), fill) if len(values) else np.array([fill])
 
     def isin(self, allowed) -> np.ndarray:
@@ -364,7 +362,8 @@ def _repeats(series: pd.Series) -> np.ndarray | None:
     """The rows of a repeated value (all of them), or None when every value is unique."""
     if not _may_repeat(as_arrow(series)):
         return None
-    return series.duplicated(keep=False).to_numpy(bool)
+    dup = series.duplicated(keep=False).to_numpy(bool)  # exact (a hash may collide)
+    return dup if dup.any() else None
 
 
 def check_inputs(arrests: pd.DataFrame, court_events: pd.DataFrame):

@@ -111,7 +111,6 @@ class _Events:
         self.rows = rows  # original row of every sorted event
         self.docket = docket
         self.date = inp.e["EVENT_DATE"].to_numpy(_DAY)[rows]
-
         self._cache: dict[str, np.ndarray] = {}
 
     def codes(self, name: str) -> np.ndarray:

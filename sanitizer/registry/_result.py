@@ -6,6 +6,12 @@ table look-ups and one group-by, done here once for both engines: the statute st
 access regime, destroy class, confidence, reason text, per-policy exclusion, ``seals_on``,
 ``excluded_from``, and the arrest roll-up (SEALING_RULES.md, "Arrest roll-up").
 
+Everything here runs on integer codes (``Decisions``): statuses and rules are indexes
+into fixed tables, texts (event ids, keys, sections) are codes into their columns, and
+the roll-up is sorts and ``reduceat`` on integers. Text is made once, at the end, by arrow
+``take`` from small tables; the reasons, the bulk of the outputs, are built straight in
+each frame's row order (``_Reasons``), and a column that two policies share is stored once.
+
 Semantics of the two date columns (CONTRACT.md, "Status fields"):
 
 * ``seals_on`` (policy-free): the earliest future date on which a waiting-period rule (an
