@@ -115,7 +115,8 @@ def status_lookup(section: Section, home: Path, summary: dict, data: Path) -> No
     from sanitizer._home import Home
     from sanitizer.registry import RegistryStore
 
-    store = RegistryStore.open(Home.resolve(home).db_url)
+    resolved = Home.resolve(home)
+    store = RegistryStore.open(resolved.db_url, resolved.snapshots_dir)
     keys = pd.read_parquet(data / "arrests.parquet", columns=["ARREST_KEY"])["ARREST_KEY"]
     sample = keys.sample(200, random_state=0).tolist()
     timings = []

@@ -37,6 +37,10 @@ class Home:
         return self.path / "keys"
 
     @property
+    def snapshots_dir(self) -> Path:
+        return self.path / "snapshots"
+
+    @property
     def reports_dir(self) -> Path:
         return self.path / "reports"
 

@@ -298,10 +298,14 @@ def open_registry(home: Path | None, db: str | None):
     return Registry(Home.resolve(home, db))
 
 
-def load_tables(data: Path):
+#: What the registry reads: the rules need arrests and court events (and arrests' persons).
+REGISTRY_TABLES = ("persons", "arrests", "court_events")
+
+
+def load_tables(data: Path, tables: tuple[str, ...] | None = None):
     from .tables import read_tables
 
-    return read_tables(data)
+    return read_tables(data, tables)
 
 
 @registry_app.command("build")
@@ -316,7 +320,7 @@ def registry_build(
     """Replay the court events through the rules and store a registry snapshot."""
     try:
         day = parse_as_of(as_of)
-        tables = load_tables(data)
+        tables = load_tables(data, REGISTRY_TABLES)
         snapshot = open_registry(home, db).build(tables, day, policy.value)
     except SanitizerError as error:
         raise fail(error) from None
@@ -352,7 +356,7 @@ def registry_explain(
     """One arrest's status, the statute and event behind it, and when that may change."""
     try:
         day = parse_as_of(as_of)
-        tables = load_tables(data)
+        tables = load_tables(data, REGISTRY_TABLES)
         payload = open_registry(home, db).explain(tables, arrest_key, day, policy.value)
     except SanitizerError as error:
         raise fail(error) from None
@@ -378,7 +382,7 @@ def registry_export(
     """Write every arrest's status as one row (the columns of `registry explain`)."""
     try:
         day = parse_as_of(as_of)
-        tables = load_tables(data)
+        tables = load_tables(data, REGISTRY_TABLES)
         rows = open_registry(home, db).export(tables, day, policy.value, out)
     except SanitizerError as error:
         raise fail(error) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -116,8 +117,14 @@ def build_snapshot(
     The lineage checks call it on perturbed copies of the raw data; ``Registry.snapshot``
     calls it after adding the events a home has recorded.
     """
-    result = evaluate(tables["arrests"], tables["court_events"], as_of, config)
-    inputs = {name: content_digest(tables[name], name) for name in ("arrests", "court_events")}
+    # the input digests (Arrow kernels, which release the GIL) overlap the engine
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests = {
+            name: pool.submit(content_digest, tables[name], name)
+            for name in ("arrests", "court_events")
+        }
+        result = evaluate(tables["arrests"], tables["court_events"], as_of, config)
+        inputs = {name: future.result() for name, future in digests.items()}
     return snapshot_from_result(result, policy, inputs)
 
 
@@ -158,7 +165,7 @@ class Registry:
     def __init__(self, home: Home, config: RulesConfig = DEFAULT):
         self.home = home.ensure()
         self.config = config
-        self.store = RegistryStore.open(home.db_url)
+        self.store = RegistryStore.open(home.db_url, home.snapshots_dir)
         # the audit log takes its own write lock (BEGIN IMMEDIATE on SQLite), so it gets a
         # plain engine rather than the store's, whose transactions already begin that way
         audit_engine = create_engine(home.db_url, connect_args=_connect_args(home.db_url))
@@ -201,8 +208,13 @@ class Registry:
     ) -> Snapshot:
         """Compute, store and audit a snapshot; storing the same snapshot twice is a no-op."""
         snapshot = self.snapshot(tables, as_of, policy)
-        with self.store.engine.begin() as connection:
-            stored = self.store.save_snapshot(snapshot, connection)
+        try:
+            with self.store.engine.begin() as connection:
+                stored = self.store.save_snapshot(snapshot, connection)
+        except BaseException:
+            if not self.store.has_snapshot(snapshot.snapshot_id):
+                self.store.discard_status_file(snapshot.snapshot_id)
+            raise
         self.audit.append(
             {
                 "actor": actor,

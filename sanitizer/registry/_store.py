@@ -4,17 +4,29 @@ SQLite in the home by default, PostgreSQL through the same URL. Every write is o
 transaction: a batch of events that fails leaves nothing applied, and applying the same
 batch twice changes nothing (events are keyed by ``EVENT_ID``; a known id with different
 content is refused as bad input, since history cannot be rewritten silently).
+
+A snapshot's metadata (digest, roots, counts, inputs) is a database row; its per-arrest
+statuses are an immutable Parquet file in ``HOME/snapshots/``, named by the snapshot id,
+sorted by key in small row groups, its SHA-256 recorded in the row. Five million status
+rows per build would grow the database by billions of rows a year, while the file is
+written in a second, looked up in milliseconds, and checkable against the snapshot's
+committed ``status_root`` (``verify_status_file``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from sqlalchemy import (
-    Boolean,
     Column,
     Engine,
     Integer,
@@ -30,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from .._errors import BadInput
+from ._merkle import merkle_root
 from ._snapshot import Snapshot, record_to_dict
 
 __all__ = ["RegistryStore", "REGISTRY_METADATA", "open_engine"]
@@ -51,24 +64,9 @@ snapshots_table = Table(
     Column("arrests", Integer, nullable=False),
     Column("excluded", Integer, nullable=False),
     Column("inputs", Text, nullable=False),
+    Column("status_file", String(128), nullable=False),
+    Column("status_sha256", String(64), nullable=False),
     Column("created_at", String(32), nullable=False),
-)
-
-statuses_table = Table(
-    "registry_statuses",
-    REGISTRY_METADATA,
-    Column("snapshot_id", String(64), primary_key=True),
-    Column("arrest_key", String(64), primary_key=True),
-    Column("person_id", String(64)),
-    Column("status", String(40), nullable=False),
-    Column("statute", String(40)),
-    Column("since", String(10)),
-    Column("access_regime", String(24), nullable=False),
-    Column("excluded", Boolean, nullable=False),
-    Column("seals_on", String(10)),
-    Column("excluded_from", String(10)),
-    Column("destroy_class", Boolean),
-    Column("reason", Text),
 )
 
 events_table = Table(
@@ -81,7 +79,20 @@ events_table = Table(
     Column("recorded_at", String(32), nullable=False),
 )
 
-STATUS_COLUMNS = [c.name for c in statuses_table.columns]
+#: Per-arrest columns of a stored snapshot file (the fields of ``registry explain``).
+STATUS_COLUMNS = [
+    "arrest_key",
+    "status",
+    "statute",
+    "since",
+    "access_regime",
+    "excluded",
+    "seals_on",
+    "excluded_from",
+    "destroy_class",
+]
+#: Rows per Parquet row group: a key look-up reads one group (milliseconds at any scale).
+STATUS_ROW_GROUP = 32_768
 
 
 def open_engine(url: str) -> Engine:
@@ -114,28 +125,41 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _text_date(series: pd.Series) -> list:
-    values = pd.to_datetime(series)
-    return [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in values]
+def _status_table(snapshot: Snapshot) -> pa.Table:
+    """The snapshot's per-arrest statuses as an Arrow table, sorted by key."""
+    records = snapshot.records
+    columns = {}
+    for name in STATUS_COLUMNS:
+        values = records[name] if name in records else pd.Series([None] * len(records))
+        if name in ("since", "seals_on", "excluded_from"):
+            stamps = pd.to_datetime(values).astype("datetime64[s]")
+            array = pa.array(stamps, type=pa.timestamp("s"), from_pandas=True)
+            columns[name] = pc.cast(array, pa.date32())
+        elif name in ("excluded", "destroy_class"):
+            columns[name] = pa.array(values.fillna(False).to_numpy(dtype=bool))
+        else:
+            columns[name] = pa.array(values, type=pa.string(), from_pandas=True)
+    return pa.table(columns)
 
 
-def _none_if_na(value):
-    if value is None:
-        return None
-    if not isinstance(value, str) and pd.isna(value):
-        return None
-    return value
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 class RegistryStore:
-    """Recorded events and snapshots in one database (SQLite or PostgreSQL)."""
+    """Recorded events and snapshots: rows in one database, status files in a folder."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine, snapshots_dir: Path):
         self.engine = engine
+        self.snapshots_dir = Path(snapshots_dir)
 
     @classmethod
-    def open(cls, url: str) -> RegistryStore:
-        store = cls(open_engine(url))
+    def open(cls, url: str, snapshots_dir: Path) -> RegistryStore:
+        store = cls(open_engine(url), snapshots_dir)
         store.create_schema()
         return store
 
@@ -154,9 +178,25 @@ class RegistryStore:
             return conn.execute(query).first() is not None
 
     def save_snapshot(self, snapshot: Snapshot, connection: Connection) -> bool:
-        """Store a snapshot inside the caller's transaction; False if already stored."""
+        """Store a snapshot inside the caller's transaction; False if already stored.
+
+        The status file is written to a temporary name first and moved into place only
+        after its row is inserted; if the transaction then fails the caller removes it
+        with ``discard_status_file``, so a failed build leaves nothing behind.
+        """
         if self.has_snapshot(snapshot.snapshot_id, connection):
             return False
+        self.snapshots_dir.mkdir(parents=True, exist_ok=True)
+        final = self.snapshots_dir / f"{snapshot.snapshot_id}.parquet"
+        partial = final.with_name(f".{final.name}.partial")
+        pq.write_table(
+            _status_table(snapshot),
+            partial,
+            row_group_size=STATUS_ROW_GROUP,
+            compression="zstd",
+            write_page_index=True,
+        )
+        sha = _file_sha256(partial)
         meta = snapshot.to_dict()
         connection.execute(
             insert(snapshots_table).values(
@@ -172,50 +212,17 @@ class RegistryStore:
                 arrests=meta["arrests"],
                 excluded=meta["excluded"],
                 inputs=json.dumps(meta["inputs"], sort_keys=True),
+                status_file=final.name,
+                status_sha256=sha,
                 created_at=_now(),
             )
         )
-        self._bulk_insert_statuses(connection, snapshot)
+        os.replace(partial, final)
         return True
 
-    def _status_rows(self, snapshot: Snapshot) -> Iterable[tuple]:
-        r = snapshot.records
-        n = len(r)
-        columns = [
-            [snapshot.snapshot_id] * n,
-            r["arrest_key"].tolist(),
-            r["person_id"].tolist() if "person_id" in r else [None] * n,
-            r["status"].tolist(),
-            [_none_if_na(v) for v in r["statute"]],
-            _text_date(r["since"]),
-            r["access_regime"].tolist(),
-            r["excluded"].astype(bool).tolist(),
-            _text_date(r["seals_on"]),
-            _text_date(r["excluded_from"]),
-            r["destroy_class"].astype(bool).tolist() if "destroy_class" in r else [None] * n,
-            [_none_if_na(v) for v in r["reason"]] if "reason" in r else [None] * n,
-        ]
-        return zip(*columns, strict=True)
-
-    def _bulk_insert_statuses(self, connection: Connection, snapshot: Snapshot) -> None:
-        rows = self._status_rows(snapshot)
-        names = ", ".join(STATUS_COLUMNS)
-        if connection.dialect.name == "postgresql":
-            cursor = connection.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY registry_statuses ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        marks = ", ".join("?" for _ in STATUS_COLUMNS)
-        sql = f"INSERT INTO registry_statuses ({names}) VALUES ({marks})"
-        batch: list[tuple] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 100_000:
-                connection.exec_driver_sql(sql, batch)
-                batch = []
-        if batch:
-            connection.exec_driver_sql(sql, batch)
+    def discard_status_file(self, snapshot_id: str) -> None:
+        """Remove a status file whose database row did not commit."""
+        (self.snapshots_dir / f"{snapshot_id}.parquet").unlink(missing_ok=True)
 
     def snapshot_meta(self, snapshot_id: str | None = None, policy: str | None = None) -> dict:
         """A stored snapshot's summary; the latest one (optionally of a policy) if no id."""
@@ -235,17 +242,35 @@ class RegistryStore:
         meta["inputs"] = json.loads(meta["inputs"])
         return meta
 
+    def _status_path(self, meta: dict) -> Path:
+        path = self.snapshots_dir / meta["status_file"]
+        if not path.is_file():
+            raise BadInput(
+                f"the status file of snapshot {meta['snapshot_id']} is missing ({path}); "
+                "rebuild it with `sanitizer registry build` (same data, date and policy)"
+            )
+        return path
+
     def status_of(self, arrest_key: str, snapshot_id: str) -> dict:
-        """One arrest's stored status: an indexed lookup, milliseconds at any scale."""
-        query = select(statuses_table).where(
-            statuses_table.c.snapshot_id == snapshot_id,
-            statuses_table.c.arrest_key == arrest_key,
-        )
-        with self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
-        if row is None:
+        """One arrest's stored status: reads one row group, milliseconds at any scale."""
+        path = self._status_path(self.snapshot_meta(snapshot_id))
+        table = pq.read_table(path, filters=[("arrest_key", "=", arrest_key)])
+        if table.num_rows == 0:
             raise BadInput(f"arrest {arrest_key!r} is not in snapshot {snapshot_id}")
-        return record_to_dict(pd.Series(dict(row)))
+        row = table.slice(0, 1).to_pylist()[0]
+        for column in ("since", "seals_on", "excluded_from"):
+            row[column] = None if row[column] is None else row[column].isoformat()
+        return record_to_dict(pd.Series(row))
+
+    def verify_status_file(self, snapshot_id: str) -> bool:
+        """Whether the stored file still hashes to its recorded SHA-256 and status root."""
+        meta = self.snapshot_meta(snapshot_id)
+        path = self._status_path(meta)
+        if _file_sha256(path) != meta["status_sha256"]:
+            return False
+        table = pq.read_table(path, columns=["arrest_key", "status"])
+        leaves = pc.binary_join_element_wise(table["arrest_key"], table["status"], "\x1f")
+        return merkle_root(leaves.to_pylist()) == meta["status_root"]
 
     # --- recorded events -----------------------------------------------------------------
     def recorded_payloads(self) -> list[dict]:

@@ -93,10 +93,12 @@ class Tables(Mapping):
         return Tables({**self.frames, **frames}, self.directory, dict(self.sources))
 
 
-def locate_tables(directory: Path, report: ValidationReport) -> dict[str, tuple[Path, str]]:
-    """Find ``NAME.parquet`` or ``NAME.csv`` for every contract table."""
+def locate_tables(
+    directory: Path, report: ValidationReport, names: tuple[str, ...] | None = None
+) -> dict[str, tuple[Path, str]]:
+    """Find ``NAME.parquet`` or ``NAME.csv`` for every contract table (or those named)."""
     found = {}
-    for name in SCHEMA:
+    for name in names or tuple(SCHEMA):
         candidates = [
             (directory / f"{name}.{fmt}", fmt)
             for fmt in ("parquet", "csv")

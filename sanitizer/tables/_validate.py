@@ -27,33 +27,40 @@ __all__ = ["validate_directory", "read_tables", "check_frames"]
 MAX_ERRORS_IN_MESSAGE = 20
 
 
-def validate_directory(directory: Path | str) -> tuple[ValidationReport, Tables | None]:
-    """Check every table in ``directory`` against the contract.
+def validate_directory(
+    directory: Path | str, tables: tuple[str, ...] | None = None
+) -> tuple[ValidationReport, Tables | None]:
+    """Check every table in ``directory`` (or only ``tables``) against the contract.
 
-    Returns the report and, when every table could be read, the typed tables (even if
-    the report has errors, so callers can show context).
+    Returns the report and, when every wanted table could be read, the typed tables (even
+    if the report has errors, so callers can show context). References into a table that
+    was not asked for are not checked: ``validate`` itself always reads all seven.
     """
+    wanted = tuple(SCHEMA) if tables is None else tuple(n for n in SCHEMA if n in tables)
+    unknown = sorted(set(tables or ()) - set(SCHEMA))
+    if unknown:
+        raise ValueError(f"unknown tables {unknown}; expected some of {list(SCHEMA)}")
     directory = Path(directory)
     report = ValidationReport()
     if not directory.is_dir():
         report.error("MISSING_TABLE", "*", None, None, f"{directory} is not a directory")
         return report, None
-    located = locate_tables(directory, report)
+    located = locate_tables(directory, report, wanted)
     frames = {}
     for name, (path, fmt) in located.items():
         frame = read_table(name, path, fmt, report)
         if frame is not None:
             frames[name] = frame
     check_frames(frames, report)
-    if len(frames) != len(SCHEMA):
+    if len(frames) != len(wanted):
         return report, None
     sources = {name: path for name, (path, _) in located.items()}
     return report, Tables(frames, directory, sources)
 
 
-def read_tables(directory: Path | str) -> Tables:
-    """Read and validate a data directory; raise ``BadInput`` on any error."""
-    report, tables = validate_directory(directory)
+def read_tables(directory: Path | str, tables: tuple[str, ...] | None = None) -> Tables:
+    """Read and validate a data directory (or some of its tables); ``BadInput`` on any error."""
+    report, tables = validate_directory(directory, tables)
     if not report.valid or tables is None:
         raise BadInput(describe_errors(Path(directory), report))
     return tables

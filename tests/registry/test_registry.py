@@ -299,3 +299,32 @@ def test_registry_on_postgresql(pg_url, pg_schema, tiny_world, tmp_path):
     verify = cli("audit", "verify", "--db", url, "--home", home, "--json")
     assert verify.exit_code == 0, verify.output
     assert json.loads(verify.stdout)["entries"] == 2
+
+
+def test_stored_status_file_is_checked_against_the_committed_root(tmp_path, tiny_tables):
+    import pyarrow.parquet as pq
+
+    registry = Registry(Home.resolve(tmp_path / "home"))
+    snapshot = registry.build(tiny_tables, AS_OF, "strict")
+    assert registry.store.verify_status_file(snapshot.snapshot_id)
+    path = tmp_path / "home" / "snapshots" / f"{snapshot.snapshot_id}.parquet"
+    table = pq.read_table(path).to_pandas()
+    table.loc[0, "status"] = "NOT_SEALED" if table.loc[0, "status"] != "NOT_SEALED" else "OPEN"
+    table.to_parquet(path, index=False)
+    assert not registry.store.verify_status_file(snapshot.snapshot_id)
+
+
+def test_a_failed_build_leaves_no_snapshot_behind(tmp_path, tiny_tables, monkeypatch):
+    registry = Registry(Home.resolve(tmp_path / "home"))
+    original = registry.store.save_snapshot
+
+    def crash_after_writing(snapshot, connection):
+        original(snapshot, connection)
+        raise RuntimeError("crash before commit")
+
+    monkeypatch.setattr(registry.store, "save_snapshot", crash_after_writing)
+    with pytest.raises(RuntimeError):
+        registry.build(tiny_tables, AS_OF, "strict")
+    assert not list((tmp_path / "home" / "snapshots").glob("*"))
+    with pytest.raises(Exception, match="no stored registry snapshot"):
+        registry.store.snapshot_meta()
