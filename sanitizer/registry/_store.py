@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 from .._errors import BadInput
 from ._merkle import merkle_root
-from ._snapshot import Snapshot, record_to_dict
+from ._snapshot import SNAPSHOT_COLUMNS, Snapshot, record_to_dict
 
 __all__ = ["RegistryStore", "REGISTRY_METADATA", "open_engine"]
 
@@ -79,18 +79,8 @@ events_table = Table(
     Column("recorded_at", String(32), nullable=False),
 )
 
-#: Per-arrest columns of a stored snapshot file (the fields of ``registry explain``).
-STATUS_COLUMNS = [
-    "arrest_key",
-    "status",
-    "statute",
-    "since",
-    "access_regime",
-    "excluded",
-    "seals_on",
-    "excluded_from",
-    "destroy_class",
-]
+#: Per-arrest columns of a stored snapshot file: the fields of ``registry explain``.
+STATUS_COLUMNS = [*SNAPSHOT_COLUMNS, "destroy_class"]
 #: Rows per Parquet row group: a key look-up reads one group (milliseconds at any scale).
 STATUS_ROW_GROUP = 32_768
 
