@@ -291,6 +291,23 @@ app.add_typer(events_app, name="events")
 app.add_typer(lineage_app, name="lineage")
 
 
+@contextmanager
+def home_untouched_on_bad_input(home: Path | None, db: str | None):
+    """Remove the home a command created if it then fails with bad input.
+
+    CONTRACT.md: exit 2 leaves the home exactly as it was. An existing home is never
+    removed.
+    """
+    resolved = Home.resolve(home, db)
+    existed = resolved.path.exists()
+    try:
+        yield
+    except BadInput:
+        if not existed and resolved.path.exists():
+            shutil.rmtree(resolved.path)
+        raise
+
+
 def open_registry(home: Path | None, db: str | None):
     """The home's registry; opened only after the inputs were read, so bad input changes nothing."""
     from .registry._registry import Registry
@@ -321,7 +338,8 @@ def registry_build(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data, REGISTRY_TABLES)
-        snapshot = open_registry(home, db).build(tables, day, policy.value)
+        with home_untouched_on_bad_input(home, db):
+            snapshot = open_registry(home, db).build(tables, day, policy.value)
     except SanitizerError as error:
         raise fail(error) from None
     payload = snapshot.to_dict()
@@ -357,7 +375,8 @@ def registry_explain(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data, REGISTRY_TABLES)
-        payload = open_registry(home, db).explain(tables, arrest_key, day, policy.value)
+        with home_untouched_on_bad_input(home, db):
+            payload = open_registry(home, db).explain(tables, arrest_key, day, policy.value)
     except SanitizerError as error:
         raise fail(error) from None
 
@@ -383,7 +402,8 @@ def registry_export(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data, REGISTRY_TABLES)
-        rows = open_registry(home, db).export(tables, day, policy.value, out)
+        with home_untouched_on_bad_input(home, db):
+            rows = open_registry(home, db).export(tables, day, policy.value, out)
     except SanitizerError as error:
         raise fail(error) from None
     emit(
@@ -478,7 +498,8 @@ def events_apply(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data)
-        result = open_registry(home, db).apply_events(tables, file, day)
+        with home_untouched_on_bad_input(home, db):
+            result = open_registry(home, db).apply_events(tables, file, day)
     except SanitizerError as error:
         raise fail(error) from None
     payload = {

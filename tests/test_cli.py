@@ -76,3 +76,10 @@ def test_demo_tells_the_story_so_far(tmp_path):
     granted = [a["granted"] for a in payload["access"]]
     assert any(granted) and not all(granted)
     assert payload["audit"]["intact"] is True
+
+
+def test_bad_input_after_opening_the_home_leaves_no_home(tmp_path, tiny_world):
+    home = tmp_path / "home"
+    result = invoke("registry", "explain", "NO-SUCH", "--data", tiny_world, "--home", home)
+    assert result.exit_code == 2 and "NO-SUCH" in result.output
+    assert not home.exists()
