@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Mapping
-from copy import deepcopy
 from pathlib import Path
+
+from .._config import load_toml_config
 
 __all__ = ["DEFAULT_GATES", "GATES_CONFIG_PATH", "load_gates"]
 
@@ -38,30 +37,10 @@ DEFAULT_GATES = {
 }
 
 
-def _merge(base: dict, override: Mapping) -> dict:
-    out = deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def load_gates(path: str | Path | None = None, **overrides) -> dict:
     """Gate configuration: defaults, then the TOML file, then ``overrides`` (nested dicts).
 
     An explicit ``path`` that does not exist is an error: a gate silently falling back to
     defaults is a gate nobody set.
     """
-    config = deepcopy(DEFAULT_GATES)
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no gates config at {path}; expected a TOML file")
-    elif GATES_CONFIG_PATH.is_file():
-        path = GATES_CONFIG_PATH
-    if path is not None:
-        with open(path, "rb") as handle:
-            config = _merge(config, tomllib.load(handle))
-    return _merge(config, overrides)
+    return load_toml_config(DEFAULT_GATES, GATES_CONFIG_PATH, path, overrides, "gates config")

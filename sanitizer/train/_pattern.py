@@ -31,7 +31,6 @@ memberships are added or deleted).
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -40,6 +39,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 
+from .._config import load_toml_config
 from ..features import FAMILIES, PairFeaturizer, TrainingSet
 from ..registry import Snapshot
 from ..sanitize import KeySets, Provenance, sanitize
@@ -88,7 +88,8 @@ def load_pattern_config(path: Path | str | None = None) -> dict:
     ----------
     path : path, optional
         Another TOML file with the same sections; missing keys take the defaults, so a
-        file may override only what it changes.
+        file may override only what it changes. A named file that does not exist is an
+        error.
 
     Returns
     -------
@@ -96,16 +97,7 @@ def load_pattern_config(path: Path | str | None = None) -> dict:
         Sections ``sampling``, ``forest``, ``features``, ``evaluation``, ``gates``,
         ``published``.
     """
-    path = Path(path) if path is not None else CONFIG_PATH
-    loaded = {}
-    if path.is_file():
-        with open(path, "rb") as handle:
-            loaded = tomllib.load(handle)
-    merged = {section: dict(values) for section, values in _DEFAULTS.items()}
-    for section, values in loaded.items():
-        if isinstance(values, Mapping):
-            merged.setdefault(section, {}).update(values)
-    return merged
+    return load_toml_config(_DEFAULTS, CONFIG_PATH, path, None, "pattern config")
 
 
 def _ky_cd(crime_type: str) -> str:

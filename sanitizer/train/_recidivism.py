@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -35,6 +34,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import roc_auc_score
 
+from .._config import load_toml_config, merge_config
 from ..features import (
     PersonHistoryFeatures,
     TrainingSet,
@@ -78,16 +78,6 @@ DEFAULT_RECIDIVISM_CONFIG = {
 }
 
 
-def _merge(base: dict, override: Mapping) -> dict:
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
 def load_recidivism_config(path: str | Path | None = None, **overrides) -> dict:
     """The model's configuration: defaults, then the TOML file, then ``overrides``.
 
@@ -95,17 +85,9 @@ def load_recidivism_config(path: str | Path | None = None, **overrides) -> dict:
     path that does not exist is an error, since silently falling back to defaults would
     train a model nobody configured.
     """
-    config = copy.deepcopy(DEFAULT_RECIDIVISM_CONFIG)
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(f"no recidivism config at {path}; expected a TOML file")
-    elif RECIDIVISM_CONFIG_PATH.is_file():
-        path = RECIDIVISM_CONFIG_PATH
-    if path is not None:
-        with open(path, "rb") as handle:
-            config = _merge(config, tomllib.load(handle))
-    return _merge(config, overrides)
+    return load_toml_config(
+        DEFAULT_RECIDIVISM_CONFIG, RECIDIVISM_CONFIG_PATH, path, overrides, "recidivism config"
+    )
 
 
 # --- the rule label ----------------------------------------------------------------------
@@ -278,7 +260,7 @@ class RecidivismPipeline:
     name = "recidivism"
 
     def __init__(self, cutoff=None, seed: int = 0, *, config: Mapping | None = None):
-        self.config = load_recidivism_config() if config is None else _merge({}, config)
+        self.config = load_recidivism_config() if config is None else merge_config({}, config)
         cutoff = self.config["data"]["cutoff"] if cutoff is None else cutoff
         self.cutoff = pd.Timestamp(cutoff).strftime("%Y-%m-%d")
         self.seed = int(seed)
