@@ -292,27 +292,23 @@ app.add_typer(lineage_app, name="lineage")
 
 
 @contextmanager
-def home_untouched_on_bad_input(home: Path | None, db: str | None):
-    """Remove the home a command created if it then fails with bad input.
+def opened_registry(home: Path | None, db: str | None):
+    """The home's registry, for commands that read their inputs first.
 
-    CONTRACT.md: exit 2 leaves the home exactly as it was. An existing home is never
-    removed.
+    Opening creates the home and its database, so if the command then fails with bad
+    input, a home this command created is removed again (CONTRACT.md: exit 2 leaves the
+    home exactly as it was). An existing home is never removed.
     """
+    from .registry._registry import Registry
+
     resolved = Home.resolve(home, db)
     existed = resolved.path.exists()
     try:
-        yield
+        yield Registry(resolved)
     except BadInput:
         if not existed and resolved.path.exists():
             shutil.rmtree(resolved.path)
         raise
-
-
-def open_registry(home: Path | None, db: str | None):
-    """The home's registry; opened only after the inputs were read, so bad input changes nothing."""
-    from .registry._registry import Registry
-
-    return Registry(Home.resolve(home, db))
 
 
 #: What the registry reads: the rules need arrests and court events (and arrests' persons).
@@ -338,8 +334,8 @@ def registry_build(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data, REGISTRY_TABLES)
-        with home_untouched_on_bad_input(home, db):
-            snapshot = open_registry(home, db).build(tables, day, policy.value)
+        with opened_registry(home, db) as registry:
+            snapshot = registry.build(tables, day, policy.value)
     except SanitizerError as error:
         raise fail(error) from None
     payload = snapshot.to_dict()
@@ -375,8 +371,8 @@ def registry_explain(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data, REGISTRY_TABLES)
-        with home_untouched_on_bad_input(home, db):
-            payload = open_registry(home, db).explain(tables, arrest_key, day, policy.value)
+        with opened_registry(home, db) as registry:
+            payload = registry.explain(tables, arrest_key, day, policy.value)
     except SanitizerError as error:
         raise fail(error) from None
 
@@ -402,8 +398,8 @@ def registry_export(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data, REGISTRY_TABLES)
-        with home_untouched_on_bad_input(home, db):
-            rows = open_registry(home, db).export(tables, day, policy.value, out)
+        with opened_registry(home, db) as registry:
+            rows = registry.export(tables, day, policy.value, out)
     except SanitizerError as error:
         raise fail(error) from None
     emit(
@@ -468,7 +464,8 @@ def records_show(
             record_type=record_type.value,
             case_no=case_no,
         )
-        outcome = open_registry(home, db).show_record(tables, request)
+        with opened_registry(home, db) as registry:
+            outcome = registry.show_record(tables, request)
     except SanitizerError as error:
         raise fail(error) from None
     payload = outcome.to_dict()
@@ -498,8 +495,8 @@ def events_apply(
     try:
         day = parse_as_of(as_of)
         tables = load_tables(data)
-        with home_untouched_on_bad_input(home, db):
-            result = open_registry(home, db).apply_events(tables, file, day)
+        with opened_registry(home, db) as registry:
+            result = registry.apply_events(tables, file, day)
     except SanitizerError as error:
         raise fail(error) from None
     payload = {
@@ -564,7 +561,8 @@ def audit_verify(
             database = make_url(resolved.db_url).database
             if not database or not Path(database).exists():
                 raise BadInput(f"no registry database at {database}; nothing to verify")
-        result = open_registry(home, db).audit.verify()
+        with opened_registry(home, db) as registry:
+            result = registry.audit.verify()
     except SanitizerError as error:
         raise fail(error) from None
     payload = result.to_dict()
