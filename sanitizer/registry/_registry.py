@@ -227,22 +227,25 @@ class Registry:
         self.audit.checkpoint()
         return snapshot
 
-    def person_result(self, tables: Tables, arrest_key: str, as_of: date) -> RegistryResult:
-        """The reference engine on one person's rows: exact, and fast at any scale."""
-        tables = self.with_recorded_events(tables)
-        arrests = tables["arrests"]
+    def person_result(self, merged: Tables, arrest_key: str, as_of: date) -> RegistryResult:
+        """The reference engine on one person's rows: exact, and fast at any scale.
+
+        ``merged`` already holds the home's recorded events (``with_recorded_events``);
+        callers that need the tables again merge once and pass them here.
+        """
+        arrests = merged["arrests"]
         match = arrests.loc[arrests["ARREST_KEY"] == arrest_key, "PERSON_ID"]
         if match.empty:
             raise KeyError(arrest_key)
         person_arrests = arrests[arrests["PERSON_ID"] == match.iloc[0]]
-        events = tables["court_events"]
+        events = merged["court_events"]
         person_events = events[isin(events["ARREST_KEY"], person_arrests["ARREST_KEY"])]
         return evaluate_reference(person_arrests, person_events, as_of, self.config)
 
     def explain(self, tables: Tables, arrest_key: str, as_of: date, policy: str = "strict") -> dict:
         """One arrest's status and why (``registry explain``)."""
         try:
-            result = self.person_result(tables, arrest_key, as_of)
+            result = self.person_result(self.with_recorded_events(tables), arrest_key, as_of)
         except KeyError:
             raise BadInput(
                 f"no arrest {arrest_key!r} in {tables.directory or 'the arrests table'}"
@@ -357,8 +360,9 @@ class Registry:
     # --- access ----------------------------------------------------------------------------
     def show_record(self, tables: Tables, request: AccessRequest) -> AccessOutcome:
         """Decide an access request, audit it (granted or denied), and return the record."""
+        merged = self.with_recorded_events(tables)
         try:
-            result = self.person_result(tables, request.arrest_key, request.as_of)
+            result = self.person_result(merged, request.arrest_key, request.as_of)
         except KeyError:
             result = None
         record_status = None
@@ -368,7 +372,7 @@ class Registry:
             row = arrests[arrests["ARREST_KEY"] == request.arrest_key].iloc[0]
             record_status["person_id"] = row["PERSON_ID"]
         decision = decide_access(request, record_status, tables["access_grants"])
-        record = self._record(tables, request, result) if decision.granted else None
+        record = self._record(merged, request, result) if decision.granted else None
         seq = self.audit.append(
             {
                 "actor": request.requester,
@@ -392,11 +396,10 @@ class Registry:
         self.audit.checkpoint()
         return AccessOutcome(decision, seq, record)
 
-    def _record(self, tables: Tables, request: AccessRequest, result: RegistryResult) -> dict:
-        arrests = self.with_recorded_events(tables)
-        arrest = arrests["arrests"]
+    def _record(self, merged: Tables, request: AccessRequest, result: RegistryResult) -> dict:
+        arrest = merged["arrests"]
         arrest = arrest[arrest["ARREST_KEY"] == request.arrest_key]
-        events = arrests["court_events"]
+        events = merged["court_events"]
         events = events[events["ARREST_KEY"] == request.arrest_key]
         # a PARTIALLY_SEALED arrest shown without a grant: its sealed dockets stay sealed
         if request.grant_id is None:
@@ -416,7 +419,7 @@ class Registry:
                 arrest["PHOTO_ID"].iloc[0] if arrest["PHOTO_ID"].notna().any() else None
             )
         elif request.record_type == "COMPLAINT_LINKS":
-            links = tables["complaint_arrests"]
+            links = merged["complaint_arrests"]
             record["complaint_links"] = _jsonable(links[links["ARREST_KEY"] == request.arrest_key])
         elif request.record_type == "COURT_PAPERS":
             record["court_events"] = _jsonable(events.dropna(axis=1, how="all"))
