@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import bench_foundation, lineage_section, models_section, registry_section
 from ._harness import ROOT, write_results
+from .peers_section import run as run_peers
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     sections.append(registry_section.run(args.scale, data, args.workdir))
     sections.append(lineage_section.run(args.scale, data))
     sections.append(models_section.run(args.scale, data))
+    sections.append(run_peers(args.scale, data))
     path = write_results(args.scale, sections)
     for s in sections:
         for r in s.results:

@@ -289,6 +289,10 @@ app.add_typer(records_app, name="records")
 app.add_typer(audit_app, name="audit")
 app.add_typer(events_app, name="events")
 app.add_typer(lineage_app, name="lineage")
+retrain_app = typer.Typer(
+    help="Sanitize, train, check, gate, certify and register a model.", no_args_is_help=True
+)
+app.add_typer(retrain_app, name="retrain")
 
 
 @contextmanager
@@ -496,17 +500,22 @@ def events_apply(
         day = parse_as_of(as_of)
         tables = load_tables(data)
         with opened_registry(home, db) as registry:
-            result = registry.apply_events(tables, file, day)
+            from ._compliance import apply_events
+
+            with stage_progress("events apply", 8) as advance:
+                result = apply_events(
+                    registry.home, tables, file, as_of=day, registry=registry, progress=advance
+                )
     except SanitizerError as error:
         raise fail(error) from None
     payload = {
         "newly_excluded": result["newly_excluded"],
-        # models that used a newly excluded record: filled in once models are certified
-        "decertified": [],
-        "recertified": [],
-        "refused": [],
+        "decertified": result["decertified"],
+        "recertified": result["recertified"],
+        "refused": result["refused"],
         "recorded": result["recorded"],
         "skipped": result["skipped"],
+        "reasons": result["reasons"],
     }
 
     def human():
@@ -516,8 +525,16 @@ def events_apply(
         )
         for policy, keys in payload["newly_excluded"].items():
             console.print(f"newly excluded under {policy}: {', '.join(keys) or 'none'}")
+        for uri in payload["decertified"]:
+            console.print(f"[yellow]decertified[/] {uri}: {payload['reasons'][uri]}")
+        for uri in payload["recertified"]:
+            console.print(f"[green]recertified[/] {uri}")
+        for uri in payload["refused"]:
+            console.print(f"[red]retrain refused[/] for {uri}; nothing serves it now")
 
     emit(payload, as_json, human)
+    if payload["refused"]:
+        raise typer.Exit(1)
 
 
 @lineage_app.command("check-proof")
@@ -544,6 +561,212 @@ def lineage_check_proof(
     emit({"valid": valid, "root": root}, as_json, human)
     if not valid:
         raise typer.Exit(1)
+
+
+# --- models -------------------------------------------------------------------------------------
+class CrimeType(str, Enum):
+    burglary = "burglary"
+    robbery = "robbery"
+    grand_larceny = "grand-larceny"
+
+
+MitigateOption = Annotated[
+    bool,
+    typer.Option(
+        "--mitigate", help="Apply the fairness mitigation (see --mitigation) before gating."
+    ),
+]
+MitigationOption = Annotated[
+    str,
+    typer.Option(
+        "--mitigation",
+        help="threshold_optimizer (per-group thresholds at serving) or exponentiated_gradient.",
+    ),
+]
+TreesOption = Annotated[
+    int | None,
+    typer.Option("--trees", help="Override the configured number of trees (quick trials)."),
+]
+
+
+def _retrain_command(
+    kind, crime_type, data, as_of, policy, seed, mitigate, mitigation, trees, home, db, as_json
+) -> None:
+    from ._retrain import retrain
+
+    try:
+        day = parse_as_of(as_of)
+        if mitigate and mitigation not in ("threshold_optimizer", "exponentiated_gradient"):
+            raise BadInput(f"--mitigation {mitigation!r} is not a known mitigation")
+        tables = load_tables(data)
+        with opened_registry(home, db) as registry:
+            with stage_progress(f"retrain {kind}", 6) as advance:
+                result = retrain(
+                    registry.home,
+                    tables,
+                    kind,
+                    crime_type=crime_type,
+                    as_of=day,
+                    policy=policy,
+                    seed=seed,
+                    mitigate=mitigation if mitigate else None,
+                    overrides={"n_estimators": trees} if trees else {},
+                    registry=registry,
+                    progress=advance,
+                )
+    except SanitizerError as error:
+        raise fail(error) from None
+    payload = result.to_dict()
+
+    def human():
+        console = Console()
+        if payload["certified"]:
+            console.print(f"[green]certified[/] {payload['model_uri']}")
+        else:
+            console.print(f"[red]refused[/] {result.name} (run {payload['run_id']})")
+            for reason in payload["reasons"]:
+                console.print(f"  {reason}", highlight=False)
+        table = Table("gate", "passed")
+        for gate, verdict in payload["gates"].items():
+            table.add_row(gate, "yes" if verdict.get("passed") else "[red]no[/]")
+        console.print(table)
+        console.print(
+            f"fingerprint {payload['fingerprint']}; valid until "
+            f"{payload['valid_until'] or 'no expiry'}"
+        )
+
+    emit(payload, as_json, human)
+    if not payload["certified"]:
+        raise typer.Exit(1)
+
+
+@retrain_app.command("patternizr")
+def retrain_patternizr(
+    data: DataOption,
+    crime_type: Annotated[CrimeType, typer.Option("--crime-type", help="Which pattern model.")],
+    as_of: AsOfOption = None,
+    policy: PolicyOption = Policy.strict,
+    seed: SeedOption = 0,
+    mitigate: MitigateOption = False,
+    mitigation: MitigationOption = "threshold_optimizer",
+    trees: TreesOption = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Retrain one crime type's pattern model; certify and register it if every gate passes."""
+    _retrain_command(
+        "patternizr",
+        crime_type.value,
+        data,
+        as_of,
+        policy.value,
+        seed,
+        mitigate,
+        mitigation,
+        trees,
+        home,
+        db,
+        as_json,
+    )
+
+
+@retrain_app.command("recidivism")
+def retrain_recidivism(
+    data: DataOption,
+    as_of: AsOfOption = None,
+    policy: PolicyOption = Policy.strict,
+    seed: SeedOption = 0,
+    mitigate: MitigateOption = False,
+    mitigation: MitigationOption = "threshold_optimizer",
+    trees: TreesOption = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Retrain the recidivism model; certify and register it if every gate passes."""
+    _retrain_command(
+        "recidivism",
+        None,
+        data,
+        as_of,
+        policy.value,
+        seed,
+        mitigate,
+        mitigation,
+        trees,
+        home,
+        db,
+        as_json,
+    )
+
+
+@app.command()
+def verify(
+    model_uri: Annotated[str, typer.Argument(help="models:/NAME@certified or models:/NAME/N.")],
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Raw tables: also re-run the three lineage checks."),
+    ] = None,
+    as_of: AsOfOption = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Re-check a model from scratch against the current registry (exit 1: not compliant)."""
+    from ._verify import verify_model
+
+    try:
+        day = parse_as_of(as_of)
+        tables = load_tables(data) if data is not None else None
+        with opened_registry(home, db) as registry:
+            with stage_progress("verify", 5) as advance:
+                payload = verify_model(
+                    registry.home,
+                    model_uri,
+                    as_of=day,
+                    tables=tables,
+                    registry=registry,
+                    progress=advance,
+                )
+    except SanitizerError as error:
+        raise fail(error) from None
+
+    def human():
+        console = Console()
+        verdict = "[green]compliant[/]" if payload["compliant"] else "[red]NOT COMPLIANT[/]"
+        console.print(f"{verdict}: {payload['model_uri']}")
+        table = Table("check", "passed", "detail")
+        for name, check in payload["checks"].items():
+            table.add_row(name, "yes" if check["passed"] else "[red]no[/]", check["detail"])
+        for name in payload["skipped"]:
+            table.add_row(name, "skipped", "needs --data")
+        console.print(table)
+
+    emit(payload, as_json, human)
+    if not payload["compliant"]:
+        raise typer.Exit(1)
+
+
+@lineage_app.command("prove-absent")
+def lineage_prove_absent(
+    model_uri: Annotated[str, typer.Argument(help="models:/NAME@certified or models:/NAME/N.")],
+    arrest_key: Annotated[str, typer.Argument(help="The arrest to prove absent.")],
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Print a proof that the arrest was not in the model's data (exit 1 if it was)."""
+    from ._verify import prove_absent
+
+    try:
+        with opened_registry(home, db) as registry:
+            proof = prove_absent(registry.home, model_uri, arrest_key)
+    except SanitizerError as error:
+        if error.exit_code == 1:
+            emit({"absent": False, "reason": str(error)}, as_json, lambda: None)
+        raise fail(error) from None
+    emit(proof, True)
 
 
 @audit_app.command("verify")
@@ -579,6 +802,251 @@ def audit_verify(
     emit(payload, as_json, human)
     if not payload["intact"]:
         raise typer.Exit(1)
+
+
+def _parse_day(option: str, value: str | None) -> date | None:
+    """A ``--since`` / ``--until`` date, or None when absent; BadInput names the option."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(f"{option} {value!r} is not a date YYYY-MM-DD") from None
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="HTML file to write (default HOME/reports/compliance-UNTIL.html); "
+            "the figures go next to it as .json.",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="First day covered, YYYY-MM-DD (default: see --until)."),
+    ] = None,
+    until: Annotated[
+        str | None,
+        typer.Option(
+            "--until",
+            help="Last day covered, YYYY-MM-DD. With neither date: the last full calendar "
+            "half-year before --as-of; with only --since: up to --as-of; with only --until: "
+            "from the start of its half-year.",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """The compliance report: self-contained HTML plus its figures as JSON.
+
+    Exit 1 if not compliant: a sealed record shown without a grant, or a broken audit chain.
+    """
+    from .report import ComplianceReport, report_window
+
+    try:
+        window = report_window(
+            parse_as_of(as_of), _parse_day("--since", since), _parse_day("--until", until)
+        )
+        result = ComplianceReport(Home.resolve(home, db), window)
+        html_path, json_path = result.write(out)
+    except SanitizerError as error:
+        raise fail(error) from None
+    figures = result.figures
+    payload = {
+        "path": str(html_path),
+        "json": str(json_path),
+        "since": window.since.isoformat(),
+        "until": window.until.isoformat(),
+        "compliant": result.compliant,
+        "unauthorized_sealed_access": figures["access"]["unauthorized_sealed_access"],
+        "audit_intact": figures["audit"]["intact"],
+    }
+
+    def human():
+        console = Console()
+        verdict = "[green]compliant[/]" if result.compliant else "[red]NOT COMPLIANT[/]"
+        console.print(f"{verdict}: report for {window.label} -> {html_path}", highlight=False)
+        console.print(f"figures -> {json_path}", highlight=False)
+
+    emit(payload, as_json, human)
+    if not result.compliant:
+        raise typer.Exit(1)
+
+
+class EvaluateModel(str, Enum):
+    patternizr = "patternizr"
+    recidivism = "recidivism"
+    all = "all"
+
+
+@app.command()
+def evaluate(
+    data: DataOption,
+    model: Annotated[
+        EvaluateModel, typer.Option("--model", help="Which models to evaluate.")
+    ] = EvaluateModel.all,
+    crime_type: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--crime-type",
+            help="burglary, robbery or grand-larceny; repeat for several (default: all three).",
+            show_default=False,
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Folder for evaluation.md/.json and fairness.md/.json "
+            "(default HOME/reports/evaluation-AS_OF).",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    policy: PolicyOption = Policy.strict,
+    seed: SeedOption = 0,
+    mitigate: Annotated[
+        str | None,
+        typer.Option(
+            "--mitigate",
+            metavar="METHOD",
+            help="Judge the recidivism decisions after threshold_optimizer or "
+            "exponentiated_gradient.",
+            show_default=False,
+        ),
+    ] = None,
+    trees: Annotated[
+        int | None,
+        typer.Option("--trees", help="Override the configured number of trees (quick trials)."),
+    ] = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+):
+    """Train (never register) and write the evaluation table and the fairness report.
+
+    Exit 0 once the files are written, whatever the gates say: a failing gate is a finding
+    of the report, not an error of the command.
+    """
+    from ._evaluate import evaluate_models, evaluation_plan, evaluation_stages, home_snapshot
+
+    try:
+        day = parse_as_of(as_of)
+        patterns, recidivism = evaluation_plan(model.value, crime_type, mitigate)
+        if trees is not None and trees < 1:
+            raise BadInput(f"--trees {trees} must be at least 1")
+        resolved = Home.resolve(home, db)
+        target = out if out is not None else resolved.reports_dir / f"evaluation-{day}"
+        if target.exists() and not target.is_dir():
+            raise BadInput(f"--out {target} exists and is not a directory")
+        tables = load_tables(data)
+        truth = data / "truth"
+        with stage_progress("evaluate", evaluation_stages(patterns, recidivism)) as advance:
+            snapshot = home_snapshot(resolved, tables, day, policy.value)
+            run = evaluate_models(
+                tables,
+                target,
+                as_of=day,
+                policy=policy.value,
+                seed=seed,
+                model=model.value,
+                crime_types=crime_type,
+                mitigate=mitigate,
+                snapshot=snapshot,
+                truth_dir=truth if truth.is_dir() else None,
+                n_estimators=trees,
+                progress=advance,
+            )
+    except SanitizerError as error:
+        raise fail(error) from None
+    payload = run.to_dict()
+
+    def figure(metrics: dict, key: str) -> str:
+        value = metrics.get(key)
+        return "—" if value is None else f"{value:.3f}"
+
+    def human():
+        console = Console()
+        table = Table("model", "fairness", "quality", "headline", title=f"evaluation of {data}")
+        for name, result in payload["models"].items():
+            gates = result["gates"]
+            metrics = result["metrics"]
+            if name == "recidivism":
+                headline = f"AUC {figure(metrics, 'auc')}"
+            else:
+                headline = (
+                    f"partial rebuild {figure(metrics, 'partial_rebuild')}, "
+                    f"recall@10 {figure(metrics, 'recall_at_10')}"
+                )
+            table.add_row(
+                name,
+                *(
+                    "pass" if gates.get(g, {}).get("passed") else "[red]FAIL[/]"
+                    for g in ("fairness", "quality")
+                ),
+                headline,
+            )
+        console.print(table)
+        for path in payload["files"].values():
+            console.print(f"  {path}", highlight=False)
+
+    emit(payload, as_json, human)
+
+
+@app.command()
+def serve(
+    model_uri: Annotated[str, typer.Argument(help="models:/NAME@certified or models:/NAME/N.")],
+    port: Annotated[int, typer.Option("--port", help="TCP port (0: any free one).")] = 5000,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            envvar="SANITIZER_DATA",
+            help="Folder of the seven tables histories are read from (env SANITIZER_DATA).",
+            show_default=False,
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Pin the serving date, YYYY-MM-DD (default: today, UTC, each request)."
+        ),
+    ] = None,
+    home: HomeOption = None,
+    db: DbOption = None,
+):
+    """Serve a certified model over HTTP: GET /health, POST /invocations (guarded, audited)."""
+    from .serve import load_uri, make_server
+
+    try:
+        day = parse_as_of(as_of) if as_of is not None else None
+        model = load_uri(model_uri, as_of=day, home=Home.resolve(home, db), data=data)
+        server = make_server(model, host, port)
+    except SanitizerError as error:
+        raise fail(error) from None
+    except OSError as error:
+        raise fail(BadInput(f"cannot listen on {host}:{port} ({error})")) from None
+    bound_host, bound_port = server.server_address[:2]
+    stderr.print(
+        f"serving {model.uri} on http://{bound_host}:{bound_port} "
+        f"(valid until {model.certificate.valid_until or 'no expiry'}); Ctrl-C stops",
+        highlight=False,
+        soft_wrap=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        model.guard.data.registry.audit.checkpoint()
 
 
 def main() -> None:

@@ -31,3 +31,32 @@ def tiny_tables(tiny_world):
     from sanitizer.tables import read_tables
 
     return read_tables(tiny_world)
+
+
+@pytest.fixture(scope="session")
+def mlflow_db_template(tmp_path_factory):
+    """An MLflow SQLite store with its schema migrated, made once per worker.
+
+    Creating a tracking database runs every MLflow migration (seconds each time); homes
+    in tests start from a copy of this file instead.
+    """
+    from sanitizer.certify import ModelStore
+
+    folder = tmp_path_factory.mktemp("mlflow-template")
+    store = ModelStore(f"sqlite:///{folder / 'mlflow.db'}", folder / "mlartifacts")
+    store.client.search_experiments()
+    store.client.search_registered_models()
+    return folder / "mlflow.db"
+
+
+@pytest.fixture()
+def model_home(tmp_path, monkeypatch, mlflow_db_template):
+    """A fresh sanitizer home whose MLflow store is ready (a copy of the template)."""
+    import shutil
+
+    from sanitizer._home import Home
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    home = Home.resolve(tmp_path / "home").ensure()
+    shutil.copy(mlflow_db_template, home.path / "mlflow.db")
+    return home

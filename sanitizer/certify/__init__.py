@@ -1,9 +1,31 @@
-"""Certify: signed certificates, MLflow registration, decertification.
+"""Certify: signed certificates, MLflow registration, the lineage index, decertification.
 
 A model version is certified only when the provenance, invariance, fitted-state,
 fairness and quality gates pass; its certificate is what serving checks before loading.
+The MLflow layout is fixed in ``docs/model-registry.md``.
 """
 
 from ._certificate import CERTIFICATE_FORMAT, Certificate, sign_certificate, valid_until
+from ._index import LineageIndex
+from ._store import (
+    ALIAS,
+    MODEL_NAMES,
+    ModelStore,
+    ModelVersionRef,
+    artifact_digest,
+    parse_model_uri,
+)
 
-__all__ = ["CERTIFICATE_FORMAT", "Certificate", "sign_certificate", "valid_until"]
+__all__ = [
+    "ALIAS",
+    "CERTIFICATE_FORMAT",
+    "Certificate",
+    "LineageIndex",
+    "MODEL_NAMES",
+    "ModelStore",
+    "ModelVersionRef",
+    "artifact_digest",
+    "parse_model_uri",
+    "sign_certificate",
+    "valid_until",
+]

@@ -4,7 +4,8 @@ Downstream of ``train``: it judges the models trained there and never feeds back
 them. Results are read-only objects computed in their constructor (fairlearn's
 ``MetricFrame`` habit): :class:`FairnessReport` for the recidivism model's decisions by
 race, sex, age group and borough; :class:`PatternFairnessReport` and :class:`RaceTest`
-(Patternizr's own suspect-race test) for the pattern models;
+(Patternizr's own suspect-race test) for the pattern models, built from a trained model's
+held-out rebuild by :func:`pattern_fairness_report`;
 :class:`SanitizationComparison` for the same metrics before and after sanitization.
 Thresholds come from ``models/gates.toml``; groups below the minimum size are reported
 as "insufficient evidence" and never fail a gate.
@@ -19,6 +20,7 @@ from ._messages import (
     SUFFICIENT,
 )
 from ._metrics import DISPARITIES, RATES, disparities, recall_at_k
+from ._pattern import QUERY_DIMENSIONS, pattern_fairness_report, pattern_query_groups
 from ._patternizr import RaceTest
 from ._recidivism import (
     MITIGATIONS,
@@ -41,6 +43,7 @@ __all__ = [
     "MSG_UNKNOWN_MITIGATION",
     "NOT_MEASURED",
     "PatternFairnessReport",
+    "QUERY_DIMENSIONS",
     "RATES",
     "RaceTest",
     "SUFFICIENT",
@@ -48,6 +51,8 @@ __all__ = [
     "disparities",
     "load_gates",
     "mitigated_predictions",
+    "pattern_fairness_report",
+    "pattern_query_groups",
     "recall_at_k",
     "recidivism_report",
 ]

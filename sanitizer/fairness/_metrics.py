@@ -43,6 +43,7 @@ __all__ = [
     "disparities",
     "bootstrap_binary",
     "recall_group_table",
+    "bootstrap_group_recall",
     "bootstrap_recall_ratio",
 ]
 
@@ -242,26 +243,38 @@ def recall_group_table(n_relevant, hits, groups, min_group_size: int) -> pd.Data
     return table[["group", "n", "recall_at_k", "status"]]
 
 
-def bootstrap_recall_ratio(
+def bootstrap_group_recall(
     n_relevant, hits, groups, table: pd.DataFrame, n_boot: int, seed: int
 ) -> np.ndarray:
-    """Bootstrap replicates of the min/max recall@k ratio over sufficient groups."""
+    """Bootstrap replicates of each group's mean recall@k: ``(n_boot, groups)``.
+
+    Groups in the order of ``table``; a group absent from a resample is NaN there.
+    """
     relevant = np.asarray(n_relevant, dtype=float)
     found = np.asarray(hits, dtype=float)
     labels = table["group"].to_numpy(dtype=object)
-    keep = (table["status"] == SUFFICIENT).to_numpy()
     codes = pd.Index(labels).get_indexer(np.asarray(groups, dtype=object).astype(str))
     valid = relevant > 0
     per_query = np.where(valid, np.minimum(found, relevant) / np.where(valid, relevant, 1), 0.0)
     rng = np.random.default_rng(seed)
-    out = np.full(n_boot, np.nan)
-    if keep.sum() < 2 or not len(relevant):
+    out = np.full((n_boot, len(labels)), np.nan)
+    if not len(relevant):
         return out
     for b in range(n_boot):
         d = rng.integers(0, len(relevant), len(relevant))
         totals = np.bincount(codes[d], weights=per_query[d], minlength=len(labels))
         queries = np.bincount(codes[d], weights=valid[d].astype(float), minlength=len(labels))
         with np.errstate(invalid="ignore", divide="ignore"):
-            recall = totals / queries
-        out[b] = _ratio(recall[keep][None, :])[0]
+            out[b] = totals / queries
     return out
+
+
+def bootstrap_recall_ratio(
+    n_relevant, hits, groups, table: pd.DataFrame, n_boot: int, seed: int
+) -> np.ndarray:
+    """Bootstrap replicates of the min/max recall@k ratio over sufficient groups."""
+    keep = (table["status"] == SUFFICIENT).to_numpy()
+    if keep.sum() < 2 or not len(np.asarray(n_relevant)):
+        return np.full(n_boot, np.nan)
+    recall = bootstrap_group_recall(n_relevant, hits, groups, table, n_boot, seed)
+    return _ratio(recall[:, keep])

@@ -91,7 +91,7 @@ class RaceTest:
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(pool_sizes[:, None] > 0, counts / pool_sizes[:, None], 0.0)
         expected = (k[:, None] * shares).sum(axis=0) / total
-        samples = self._sample(q_pool, pool_codes, k, len(races), n_samples, seed) / total
+        samples = self._sample(counts, k, n_samples, seed) / total
         alpha = (1.0 - float(confidence)) / 2.0
         n_recommended = np.bincount(rec_codes, minlength=len(races))
         self._table = pd.DataFrame(
@@ -117,19 +117,19 @@ class RaceTest:
         }
 
     @staticmethod
-    def _sample(q_pool, pool_codes, k, n_races, n_samples, seed) -> np.ndarray:
-        """Race counts of ``n_samples`` random picks of ``k_q`` pool rows per query."""
+    def _sample(counts: np.ndarray, k: np.ndarray, n_samples: int, seed: int) -> np.ndarray:
+        """Race counts of ``n_samples`` random picks of ``k_q`` pool rows per query.
+
+        Picking ``k_q`` of a pool without replacement and counting races is a draw from
+        the multivariate hypergeometric distribution of the pool's race counts: exact,
+        and its cost grows with the number of queries, not with the pools' size.
+        """
         rng = np.random.default_rng(seed)
-        out = np.zeros((n_samples, n_races))
-        if not len(q_pool):
-            return out
-        for s in range(n_samples):
-            order = np.lexsort((rng.random(len(q_pool)), q_pool))
-            sorted_q = q_pool[order]
-            starts = np.searchsorted(sorted_q, sorted_q, side="left")
-            rank = np.arange(len(order)) - starts
-            picked = order[rank < k[sorted_q]]
-            out[s] = np.bincount(pool_codes[picked], minlength=n_races)
+        out = np.zeros((n_samples, counts.shape[1]))
+        for q in np.flatnonzero(k > 0):
+            out += rng.multivariate_hypergeometric(
+                counts[q].astype(np.int64), int(k[q]), size=n_samples
+            )
         return out
 
     @property

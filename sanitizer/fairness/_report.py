@@ -34,9 +34,11 @@ from ._metrics import (
     RATES,
     binary_group_table,
     bootstrap_binary,
+    bootstrap_group_recall,
     bootstrap_recall_ratio,
     disparities,
     judged_rates,
+    recall_at_k,
     recall_group_table,
 )
 from ._patternizr import RaceTest, _none, _records
@@ -437,6 +439,13 @@ class PatternFairnessReport:
             samples = bootstrap_recall_ratio(
                 n_relevant, hits, groups[d], table, settings.n_boot, settings.seed + i
             )
+            group_low, group_high = _interval(
+                bootstrap_group_recall(
+                    n_relevant, hits, groups[d], table, settings.n_boot, settings.seed + i
+                ),
+                settings.confidence,
+            )
+            table["recall_at_k_low"], table["recall_at_k_high"] = group_low, group_high
             keep = table["status"] == SUFFICIENT
             judged = table.loc[keep, "recall_at_k"].to_numpy(float)
             value = (
@@ -462,6 +471,20 @@ class PatternFairnessReport:
         self._disparities = pd.DataFrame(ratios)
         self._race_test = race_test
         self._partial = partial_rebuild_rate
+        self._overall = {
+            "queries": int(len(n_relevant)),
+            f"recall_at_{self._k}": recall_at_k(n_relevant, hits),
+            "partial_rebuild_rate": (
+                float("nan") if partial_rebuild_rate is None else float(partial_rebuild_rate)
+            ),
+        }
+        self._notes = [
+            MSG_INSUFFICIENT_GROUP.format(
+                dimension=row.dimension, group=row.group, n=row.n, min_size=settings.min_group_size
+            )
+            for row in self._by_group.itertuples()
+            if row.status == INSUFFICIENT
+        ]
 
         d = fairness["gate_dimension"]
         criteria = []
@@ -522,8 +545,18 @@ class PatternFairnessReport:
 
     @property
     def by_group(self) -> pd.DataFrame:
-        """Per dimension and group: queries and mean recall@k, with status."""
+        """Per dimension and group: queries, mean recall@k with its interval, status."""
         return self._by_group.copy()
+
+    @property
+    def overall(self) -> dict:
+        """Whole-sample figures: queries, mean recall@k, the partial-rebuild rate."""
+        return dict(self._overall)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One line per group reported as insufficient evidence."""
+        return tuple(self._notes)
 
     @property
     def disparities(self) -> pd.DataFrame:
@@ -556,5 +589,7 @@ class PatternFairnessReport:
             "disparities": _records(self._disparities),
             "race_test": None if self._race_test is None else self._race_test.to_dict(),
             "partial_rebuild_rate": _none(self._partial),
+            "overall": {k: _none(v) for k, v in self._overall.items()},
+            "notes": list(self._notes),
             "settings": self._settings.to_dict(),
         }

@@ -598,13 +598,23 @@ class AuditLog:
 
         return undo
 
-    def append(self, entry: AuditEntry | Mapping[str, Any]) -> int:
+    def append(
+        self,
+        entry: AuditEntry | Mapping[str, Any],
+        *,
+        before_commit: Callable[[Connection], None] | None = None,
+    ) -> int:
         """Record one entry and return its ``seq``.
 
         Parameters
         ----------
         entry : AuditEntry or mapping
             The entry; a mapping takes the :class:`AuditEntry` field names.
+        before_commit : callable, optional
+            Called with the locked connection after the entry is written and before it
+            commits (read the database through it: the lock is held); if it raises, the
+            entry is not recorded. Certification moves a
+            model's alias here, so the decision and its record are one serialised step.
 
         Returns
         -------
@@ -616,9 +626,14 @@ class AuditLog:
         BadInput
             The entry is malformed (nothing is written).
         """
-        return self.append_many([entry])[0]
+        return self.append_many([entry], before_commit=before_commit)[0]
 
-    def append_many(self, entries: Iterable[AuditEntry | Mapping[str, Any]]) -> list[int]:
+    def append_many(
+        self,
+        entries: Iterable[AuditEntry | Mapping[str, Any]],
+        *,
+        before_commit: Callable[[Connection], None] | None = None,
+    ) -> list[int]:
         """Record several entries in one transaction and return their ``seq`` numbers.
 
         All or nothing: if any entry is malformed or the write fails, the log, the
@@ -667,7 +682,10 @@ class AuditLog:
                 if every and seq % every == 0:
                     points.append((seq, prev))
             conn.execute(insert(audit_log_table), rows)
-            return [r["seq"] for r in rows], self._sign_checkpoints(conn, points)
+            checkpoints = self._sign_checkpoints(conn, points)
+            if before_commit is not None:
+                before_commit(conn)
+            return [r["seq"] for r in rows], checkpoints
 
         return self._run_locked(work)
 

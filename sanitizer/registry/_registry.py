@@ -207,7 +207,16 @@ class Registry:
         self, tables: Tables, as_of: date, policy: str = "strict", actor: str = "cli"
     ) -> Snapshot:
         """Compute, store and audit a snapshot; storing the same snapshot twice is a no-op."""
-        snapshot = self.snapshot(tables, as_of, policy)
+        return self.store_snapshot(self.snapshot(tables, as_of, policy), actor)
+
+    def store_snapshot(
+        self, snapshot: Snapshot, actor: str = "cli", audit_unchanged: bool = True
+    ) -> Snapshot:
+        """Store and audit an already computed snapshot (idempotent).
+
+        ``audit_unchanged=False`` records nothing when the snapshot was already stored
+        (retraining on a known snapshot is not a registry event).
+        """
         try:
             with self.store.engine.begin() as connection:
                 stored = self.store.save_snapshot(snapshot, connection)
@@ -215,6 +224,8 @@ class Registry:
             if not self.store.has_snapshot(snapshot.snapshot_id):
                 self.store.discard_status_file(snapshot.snapshot_id)
             raise
+        if not stored and not audit_unchanged:
+            return snapshot
         self.audit.append(
             {
                 "actor": actor,
@@ -329,11 +340,14 @@ class Registry:
         batch_id = hashlib.sha256(
             json.dumps(payloads, sort_keys=True, default=str).encode()
         ).hexdigest()
-        with self.store.engine.begin() as connection:
-            recorded = self.store.record_events(payloads, batch_id, connection)
-        after_events = self.with_recorded_events(tables)["court_events"]
+        base = before["court_events"]
+        after_events = pd.concat([base, new[~isin(new["EVENT_ID"], base["EVENT_ID"])]])
         now = excluded(after_events)
         newly = {p: sorted(now[p] - old[p]) for p in ("strict", "statutory")}
+        with self.store.engine.begin() as connection:
+            recorded = self.store.record_events(payloads, batch_id, connection)
+            if recorded:
+                self.store.record_exclusions(newly, batch_id, connection)
         self.audit.append(
             {
                 "actor": actor,

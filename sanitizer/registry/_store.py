@@ -79,6 +79,15 @@ events_table = Table(
     Column("recorded_at", String(32), nullable=False),
 )
 
+exclusions_table = Table(
+    "recorded_exclusions",
+    REGISTRY_METADATA,
+    Column("arrest_key", String(64), primary_key=True),
+    Column("policy", String(32), primary_key=True),
+    Column("batch_id", String(64), nullable=False),
+    Column("recorded_at", String(32), nullable=False),
+)
+
 #: Per-arrest columns of a stored snapshot file: the fields of ``registry explain``.
 STATUS_COLUMNS = [*SNAPSHOT_COLUMNS, "destroy_class"]
 #: Rows per Parquet row group: a key look-up reads one group (milliseconds at any scale).
@@ -270,6 +279,60 @@ class RegistryStore:
         )
         with self.engine.connect() as conn:
             return [json.loads(p) for (p,) in conn.execute(query)]
+
+    def record_exclusions(
+        self, newly_excluded: dict[str, list[str]], batch_id: str, connection: Connection
+    ) -> None:
+        """Record which arrests a batch of events newly excluded, per policy.
+
+        Certification and serving read these to find models that used a record excluded
+        since they were trained (``exclusions``), without recomputing the registry.
+        """
+        rows = [
+            {"arrest_key": key, "policy": policy, "batch_id": batch_id, "recorded_at": _now()}
+            for policy, keys in newly_excluded.items()
+            for key in keys
+        ]
+        if not rows:
+            return
+        known = {
+            (k, p)
+            for k, p in connection.execute(
+                select(exclusions_table.c.arrest_key, exclusions_table.c.policy).where(
+                    exclusions_table.c.arrest_key.in_([r["arrest_key"] for r in rows])
+                )
+            )
+        }
+        rows = [r for r in rows if (r["arrest_key"], r["policy"]) not in known]
+        if rows:
+            connection.execute(insert(exclusions_table), rows)
+
+    def exclusions(
+        self,
+        policy: str | None = None,
+        since: str | None = None,
+        connection: Connection | None = None,
+    ) -> pd.DataFrame:
+        """Arrests newly excluded by recorded events: ``arrest_key, policy, recorded_at``.
+
+        Pass ``connection`` to read inside a transaction that already holds the database
+        (certification reads it under the audit log's write lock).
+        """
+        t = exclusions_table
+        query = select(t.c.arrest_key, t.c.policy, t.c.batch_id, t.c.recorded_at)
+        if policy is not None:
+            query = query.where(t.c.policy == policy)
+        if since is not None:
+            query = query.where(t.c.recorded_at >= since)
+        query = query.order_by(t.c.recorded_at, t.c.arrest_key)
+        if connection is not None:
+            rows = connection.execute(query).all()
+        else:
+            with self.engine.connect() as conn:
+                rows = conn.execute(query).all()
+        return pd.DataFrame(
+            rows, columns=["arrest_key", "policy", "batch_id", "recorded_at"], dtype="str"
+        )
 
     def record_events(
         self, payloads: Sequence[dict], batch_id: str, connection: Connection

@@ -3,7 +3,9 @@
 Every pipeline here implements the lineage checks' ``LineagePipeline`` protocol: it
 receives the raw tables and the registry snapshot, sanitizes first, and computes nothing
 (population, label, vocabulary, sample) before that. Models are seeded and deterministic,
-so a re-run gives the same fingerprint.
+so a re-run gives the same fingerprint. They are sharded (SISA, :class:`ShardedForest`):
+after a sealing, only the shards whose training rows changed are refitted, and the result
+is the model a full retrain on the new snapshot would give.
 """
 
 from ._pattern import (
@@ -12,7 +14,6 @@ from ._pattern import (
     PatternPipeline,
     load_pattern_config,
     pattern_members,
-    rank_history,
 )
 from ._pattern_eval import (
     PUBLISHED,
@@ -25,6 +26,7 @@ from ._pattern_eval import (
     score_pairs,
     truth_series_sets,
 )
+from ._query import HistoryIndex, rank_history
 from ._recidivism import (
     DEFAULT_RECIDIVISM_CONFIG,
     RECIDIVISM_CONFIG_PATH,
@@ -34,6 +36,16 @@ from ._recidivism import (
     holdout_mask,
     load_recidivism_config,
     recidivist_label,
+)
+from ._shards import (
+    DEFAULT_N_SHARDS,
+    TRUSTED_TYPES,
+    ShardedForest,
+    affected_shards,
+    refit_shards,
+    shard_digests,
+    shard_seed,
+    stable_shard,
 )
 
 __all__ = [
@@ -52,6 +64,7 @@ __all__ = [
     "load_pattern_config",
     "pattern_members",
     "rank_history",
+    "HistoryIndex",
     "DEFAULT_RECIDIVISM_CONFIG",
     "HoldoutPredictions",
     "RECIDIVISM_CONFIG_PATH",
@@ -60,4 +73,12 @@ __all__ = [
     "holdout_mask",
     "load_recidivism_config",
     "recidivist_label",
+    "DEFAULT_N_SHARDS",
+    "TRUSTED_TYPES",
+    "ShardedForest",
+    "affected_shards",
+    "refit_shards",
+    "shard_digests",
+    "shard_seed",
+    "stable_shard",
 ]

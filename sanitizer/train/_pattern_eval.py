@@ -92,11 +92,23 @@ class RebuildResult:
         window), ``candidates``, ``hits_k`` (targets in the top ``size - 1``), ``hits_10``
         and ``recall_at_K`` for every ``K`` asked.
     recall_at : tuple of int
+    queries : DataFrame or None
+        With ``keep_top``: one row per set of ``per_set`` (same order), ``SET_ID`` and
+        ``SEED`` (the seed's ``CMPLNT_NUM``).
+    recommended : DataFrame or None
+        With ``keep_top``: the top ``keep_top`` of each set's ranking, ``SET_ID``,
+        ``rank`` (1 = best), ``CMPLNT_NUM``, ``score`` and ``target`` (a member of the set).
+    pools : DataFrame or None
+        With ``keep_top``: every candidate each set's seed was ranked against, ``SET_ID``
+        and ``CMPLNT_NUM`` (what Patternizr's race test samples from at random).
     """
 
     label: str
     per_set: pd.DataFrame = field(repr=False)
     recall_at: tuple[int, ...] = (10, 50)
+    queries: pd.DataFrame | None = field(default=None, repr=False)
+    recommended: pd.DataFrame | None = field(default=None, repr=False)
+    pools: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def n_sets(self) -> int:
@@ -134,6 +146,7 @@ def rebuild(
     recall_at: Sequence[int] = (10, 50),
     label: str = "",
     block_m: float | None = None,
+    keep_top: int | None = None,
 ) -> RebuildResult:
     """Seed each set with its latest member, rank the history, count what comes back.
 
@@ -155,6 +168,10 @@ def rebuild(
         Spatial blocking as in :func:`~sanitizer.train.rank_history`: candidates farther
         than this from the seed are not scored (their members count as missed), so the
         difference to an unblocked run is the recall blocking loses.
+    keep_top : int, optional
+        Also record each set's seed, its top ``keep_top`` recommendations and its whole
+        candidate pool (``queries``, ``recommended``, ``pools`` of the result), for the
+        fairness report's recall@k by group and Patternizr's race test.
 
     Returns
     -------
@@ -200,9 +217,14 @@ def rebuild(
         scores, owner, right = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
     bounds = np.searchsorted(owner, np.arange(len(plan) + 1))
     ks = tuple(int(k) for k in recall_at)
+    tops = []
     for i, (set_id, _seed, targets, pool) in enumerate(plan):
         s, cand = scores[bounds[i] : bounds[i + 1]], right[bounds[i] : bounds[i + 1]]
-        ranking = cand[np.lexsort((cand, -s))]  # best first, ties by key
+        best = np.lexsort((cand, -s))  # best first, ties by key
+        ranking = cand[best]
+        if keep_top is not None:
+            top = best[: int(keep_top)]
+            tops.append((np.full(len(top), i), cand[top], s[top], np.isin(cand[top], targets)))
         rank = np.full(len(targets), np.iinfo(np.int64).max)
         where = position_in(
             pd.Series(targets.astype(str), dtype="str"), pd.Series(ranking.astype(str), dtype="str")
@@ -222,7 +244,49 @@ def rebuild(
         rows.append(row)
     columns = ["SET_ID", "size", "in_history", "candidates", "hits_k", "hits_10"]
     per_set = pd.DataFrame(rows, columns=columns + [f"recall_at_{k}" for k in ks])
-    return RebuildResult(label, per_set, ks)
+    if keep_top is None:
+        return RebuildResult(label, per_set, ks)
+    return RebuildResult(label, per_set, ks, *_rankings(complaints, plan, tops, owner, right))
+
+
+def _rankings(complaints: pd.DataFrame, plan, tops, owner, right):
+    """``queries``, ``recommended`` and ``pools`` frames of a rebuild (keys, not positions)."""
+    keys = complaints["CMPLNT_NUM"].reset_index(drop=True)
+    set_ids = np.array([p[0] for p in plan], dtype=object)
+
+    def key_of(positions) -> pd.Series:
+        return pd.Series(keys.iloc[np.asarray(positions, np.int64)].to_numpy(), dtype="str")
+
+    queries = pd.DataFrame(
+        {
+            "SET_ID": pd.Series(set_ids, dtype="str"),
+            "SEED": key_of([p[1] for p in plan]),
+        }
+    )
+    parts = [np.concatenate(x) for x in zip(*tops, strict=True)] if tops else None
+    owner_top, cand_top, score_top, target_top = parts or (
+        np.zeros(0, np.int64),
+        np.zeros(0, np.int64),
+        np.zeros(0),
+        np.zeros(0, bool),
+    )
+    first = np.searchsorted(owner_top, owner_top, side="left")
+    recommended = pd.DataFrame(
+        {
+            "SET_ID": pd.Series(set_ids[owner_top], dtype="str"),
+            "rank": np.arange(len(owner_top)) - first + 1,
+            "CMPLNT_NUM": key_of(cand_top),
+            "score": np.asarray(score_top, float),
+            "target": np.asarray(target_top, bool),
+        }
+    )
+    pools = pd.DataFrame(
+        {
+            "SET_ID": pd.Series(set_ids[np.asarray(owner, np.int64)], dtype="str"),
+            "CMPLNT_NUM": key_of(right),
+        }
+    )
+    return queries, recommended, pools
 
 
 def held_out_pattern_sets(clean: Tables, pipeline: PatternPipeline, sampler) -> pd.DataFrame:
@@ -243,10 +307,10 @@ def truth_series_sets(
     trained the model: the model never saw any of its links as a positive.
     """
     truth_dir = Path(truth_dir)
-    offenders = pd.read_parquet(truth_dir / "complaint_offenders.parquet")
+    offenders = _read_truth(truth_dir, "complaint_offenders")
     offenders = offenders.dropna(subset=["SERIES_ID"])
     offenders = offenders[isin(offenders["CMPLNT_NUM"].astype("str"), complaints["CMPLNT_NUM"])]
-    patterns = pd.read_parquet(truth_dir / "patterns.parquet")
+    patterns = _read_truth(truth_dir, "patterns")
     trained = patterns[isin(patterns["PATTERN_ID"].astype("str"), pd.Series(train_patterns))]
     held = offenders[~isin(offenders["SERIES_ID"].astype("str"), trained["SERIES_ID"].dropna())]
     return pd.DataFrame(
@@ -254,6 +318,16 @@ def truth_series_sets(
             "SET_ID": held["SERIES_ID"].astype("str").to_numpy(),
             "CMPLNT_NUM": held["CMPLNT_NUM"].astype("str").to_numpy(),
         }
+    )
+
+
+def _read_truth(truth_dir: Path, name: str) -> pd.DataFrame:
+    """One ``truth/`` table, Parquet or CSV (``synth --format``), keys read as text."""
+    parquet = truth_dir / f"{name}.parquet"
+    if parquet.exists():
+        return pd.read_parquet(parquet)
+    return pd.read_csv(
+        truth_dir / f"{name}.csv", dtype="str", keep_default_na=False, na_values=[""]
     )
 
 
@@ -287,12 +361,16 @@ class PatternEvaluation:
         :func:`quality_gate` on ``sanitized/patterns``.
     figures : dict
         Training sizes of each model (rows, positives).
+    fitted : mapping of str to (model, TrainingSet)
+        The fitted ``sanitized`` (and ``raw``) model with the training set it came from,
+        so the fairness report can judge the very models evaluated here.
     """
 
     crime_type: str
     results: Mapping[str, RebuildResult]
     gate: dict
     figures: Mapping[str, object] = field(default_factory=dict)
+    fitted: Mapping[str, tuple] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self) -> pd.DataFrame:
         """One row per result plus Patternizr's published row, for the report."""
@@ -327,6 +405,7 @@ def evaluate_pattern_pipeline(
     snapshot: Snapshot,
     truth_dir: Path | str | None = None,
     compare_raw: bool = True,
+    clean: Tables | None = None,
 ) -> PatternEvaluation:
     """Train and evaluate one type's model, sanitized (and raw, for comparison).
 
@@ -342,6 +421,9 @@ def evaluate_pattern_pipeline(
     compare_raw : bool, default True
         Also train on the unsanitized tables (never registered) and evaluate it on the
         same held-out sets.
+    clean : Tables, optional
+        ``sanitize(raw, snapshot).tables`` when the caller already has them (saves
+        sanitizing again); computed here otherwise.
 
     Returns
     -------
@@ -350,16 +432,17 @@ def evaluate_pattern_pipeline(
     config = pipeline.config["evaluation"]
     history_days = int(config["history_days"])
     recall_at = tuple(int(k) for k in config["recall_at"])
-    clean = sanitize(raw, snapshot).tables
+    clean = sanitize(raw, snapshot).tables if clean is None else clean
     complaints, _ = pattern_members(clean, pipeline.ky_cd)
     models = {"sanitized": clean}
     if compare_raw:
         models["raw"] = raw
-    results, figures = {}, {}
+    results, figures, fitted = {}, {}, {}
     sets = None
     for name, tables in models.items():
         training = pipeline._assemble(tables)
         model = pipeline.fit(training)
+        fitted[name] = (model, training)
         featurizer = training.components["featurizer"]
         sampler = training.components["sampler"]
         train_rows = (training.row_keys["split"] == "train").to_numpy()
@@ -399,7 +482,7 @@ def evaluate_pattern_pipeline(
                 block_m=float(config["block_m"]),
             )
     gate = quality_gate(results["sanitized/patterns"], pipeline.config)
-    return PatternEvaluation(pipeline.name, results, gate, figures)
+    return PatternEvaluation(pipeline.name, results, gate, figures, fitted)
 
 
 def _train_patterns(pipeline: PatternPipeline, raw: Tables) -> np.ndarray:

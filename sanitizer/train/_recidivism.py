@@ -20,6 +20,13 @@ sums gradients with a parallel reduction whose floating-point order depends on t
 count, so a reviewer re-running on a machine with another core count could get a
 different fingerprint. A forest grows each tree single-threaded from its own seed: with a
 fixed ``random_state`` it is identical across runs, machines and ``n_jobs`` (DESIGN.md).
+
+The forest is sharded (SISA, :class:`~sanitizer.train.ShardedForest`): a person's row
+belongs to the shard of a stable hash of the ``PERSON_ID``, each shard grows its own seeded
+forest, and the risk is their mean. A person's features and label count that person's
+clean arrests only, so sealing one arrest changes one shard's rows (or every shard's,
+when it moves the fitted offence codes), and :meth:`RecidivismPipeline.refit` retrains
+only the shards whose rows changed.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from ..features import (
 from ..registry import Snapshot
 from ..sanitize import sanitize
 from ..tables import Tables, position_in
+from ._shards import DEFAULT_N_SHARDS, ShardedForest, refit_shards, shard_digests, stable_shard
 
 __all__ = [
     "DEFAULT_RECIDIVISM_CONFIG",
@@ -69,12 +77,13 @@ DEFAULT_RECIDIVISM_CONFIG = {
     "classifier": {
         "n_estimators": 200,
         "max_depth": 8,
-        "min_samples_leaf": 20,
+        "min_samples_leaf": 5,
         "max_features": "sqrt",
         "n_jobs": 2,
     },
     "decision": {"threshold": 0.2},
     "evaluation": {"holdout_fraction": 0.3},
+    "shards": {"n_shards": DEFAULT_N_SHARDS},
 }
 
 
@@ -252,7 +261,8 @@ class RecidivismPipeline:
         Features count arrests before it; the label is a re-arrest in the
         ``horizon_years`` after it. Default: ``[data] cutoff`` of the config.
     seed : int, default=0
-        The forest's ``random_state`` and the held-out split's hash seed.
+        The forest's ``random_state`` (each shard's is derived from it) and the held-out
+        split's hash seed.
     config : mapping, optional
         As returned by :func:`load_recidivism_config` (default: that function's result).
     """
@@ -276,8 +286,26 @@ class RecidivismPipeline:
         )
 
     def classifier(self) -> RandomForestClassifier:
-        """The (unfitted) seeded forest."""
+        """The (unfitted) seeded, unsharded forest: every shard's template."""
         return RandomForestClassifier(random_state=self.seed, **self.config["classifier"])
+
+    @property
+    def n_shards(self) -> int:
+        """``[shards] n_shards`` of the config."""
+        return int(self.config.get("shards", {}).get("n_shards", DEFAULT_N_SHARDS))
+
+    def sharded_classifier(self) -> ShardedForest:
+        """The (unfitted) sharded forest :meth:`fit` trains."""
+        return ShardedForest(
+            self.classifier(),
+            n_shards=self.n_shards,
+            random_state=self.seed,
+            n_jobs=self.config["classifier"].get("n_jobs", 1),
+        )
+
+    def shards(self, training: TrainingSet) -> np.ndarray:
+        """Each row's shard: a stable hash of its ``PERSON_ID``."""
+        return stable_shard(training.row_keys["PERSON_ID"].to_numpy(dtype=object), self.n_shards)
 
     def training_set(self, tables: Mapping) -> TrainingSet:
         """Population, features, label and provenance from ``tables`` as given.
@@ -304,9 +332,51 @@ class RecidivismPipeline:
         """Sanitize, then build the training set from the clean tables only."""
         return self.training_set(sanitize(raw, snapshot).tables)
 
-    def fit(self, training: TrainingSet) -> RandomForestClassifier:
-        """Fit the seeded forest (deterministic: same data, same fingerprint)."""
-        return self.classifier().fit(training.X, np.asarray(training.y))
+    def fit(self, training: TrainingSet) -> ShardedForest:
+        """Fit the sharded forest (deterministic: same data, same fingerprint)."""
+        return self.sharded_classifier().fit(
+            training.X, np.asarray(training.y), shard=self.shards(training), keys=training.row_keys
+        )
+
+    def shard_digests(self, training: TrainingSet) -> np.ndarray:
+        """Per-shard digests of the rows :meth:`fit` fits on (see ``shard_digests``)."""
+        y = np.asarray(training.y)
+        return shard_digests(
+            training.X, y, self.shards(training), self.n_shards, training.row_keys
+        )
+
+    def refit(
+        self,
+        training: TrainingSet,
+        previous_model: ShardedForest,
+        previous_training: TrainingSet | None = None,
+    ) -> tuple[ShardedForest, np.ndarray]:
+        """Retrain only the shards whose rows changed; equal to :meth:`fit` (same fingerprint).
+
+        Parameters
+        ----------
+        training : TrainingSet
+            Built on the new snapshot.
+        previous_model : ShardedForest
+        previous_training : TrainingSet, optional
+            What ``previous_model`` was fitted on; without it, the digests the model
+            stored are compared instead.
+
+        Returns
+        -------
+        model : ShardedForest
+        affected_shards : ndarray of int
+        """
+        old = None if previous_training is None else self.shard_digests(previous_training)
+        return refit_shards(
+            self.sharded_classifier(),
+            training.X,
+            np.asarray(training.y),
+            self.shards(training),
+            training.row_keys,
+            previous_model,
+            old,
+        )
 
     def refit_components(self, clean: Tables) -> dict[str, PersonHistoryFeatures]:
         """Re-fit the history transformer (its offence codes) on the clean tables alone."""

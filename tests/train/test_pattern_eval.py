@@ -80,6 +80,26 @@ def test_rebuild_definitions():
     assert gate["passed"] and gate["sets"] == 2
 
 
+def test_rebuild_can_keep_each_querys_recommendations_and_pool():
+    complaints = history()
+    featurizer = PairFeaturizer(min_df=1).fit(complaints)
+    sets = pd.DataFrame(
+        {"SET_ID": ["A", "A", "A", "B", "B"], "CMPLNT_NUM": ["000", "001", "002", "003", "004"]}
+    )
+    result = rebuild(NearestFirst(), featurizer, complaints, sets, keep_top=2)
+    plain = rebuild(NearestFirst(), featurizer, complaints, sets)
+    pd.testing.assert_frame_equal(result.per_set, plain.per_set)  # nothing else changes
+    assert plain.recommended is None and plain.pools is None
+    assert result.queries["SEED"].tolist() == ["002", "004"]  # the latest members
+    top = result.recommended[result.recommended["SET_ID"] == "A"]
+    assert top["CMPLNT_NUM"].tolist() == ["001", "000"] and top["rank"].tolist() == [1, 2]
+    assert top["target"].all() and (np.diff(top["score"]) <= 0).all()
+    assert not result.recommended.loc[result.recommended["SET_ID"] == "B", "target"].any()
+    pools = result.pools.groupby("SET_ID").size()
+    assert pools.to_dict() == plain.per_set.set_index("SET_ID")["candidates"].to_dict()
+    assert "004" not in set(result.pools.loc[result.pools["SET_ID"] == "B", "CMPLNT_NUM"])
+
+
 def test_history_window_looks_back_from_the_latest_member():
     complaints = history()
     featurizer = PairFeaturizer(min_df=1).fit(complaints)

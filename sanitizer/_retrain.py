@@ -1,0 +1,613 @@
+"""``sanitizer retrain``: registry snapshot to certified MLflow version, in one flow.
+
+registry snapshot -> sanitize -> features -> train -> the three lineage checks -> fairness
+and quality gates -> certificate -> MLflow. Every retrain is an MLflow run and an audit
+entry; only a run whose every gate passed becomes a registered version, and the
+``certified`` alias moves last, under the audit log's write lock, after re-checking that
+no sealing event landed while the model trained (a stale snapshot is refused).
+
+This module is glue across stages (like ``_demo``): each step is a library call the
+commands and notebooks can make themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._errors import BadInput, Refused
+from ._home import Home
+from .certify import (
+    Certificate,
+    LineageIndex,
+    ModelStore,
+    artifact_digest,
+    sign_certificate,
+    valid_until,
+)
+from .certify._card import model_card
+from .lineage import LineageReport, code_version, commit_tables, fingerprint, run_checks
+from .registry import Registry, Snapshot, build_snapshot
+from .sanitize import sanitize
+from .tables import Tables
+
+__all__ = ["RetrainResult", "retrain", "model_name", "KINDS", "GATES"]
+
+KINDS = ("patternizr", "recidivism")
+GATES = ("provenance", "invariance", "fitted_state", "fairness", "quality")
+CRIME_TYPES = ("burglary", "robbery", "grand-larceny")
+MSG_STALE = (
+    "the registry changed while the model trained: {n} arrest(s) newly excluded under "
+    "{policy} since {started} ({keys}); snapshot {digest} is stale, retrain on the new one"
+)
+
+Progress = Callable[[str], None]
+
+
+def model_name(kind: str, crime_type: str | None = None) -> str:
+    """The registered name (CONTRACT.md, "Models")."""
+    if kind == "recidivism":
+        return "recidivism"
+    if kind != "patternizr":
+        raise BadInput(f"unknown model {kind!r}; expected patternizr or recidivism")
+    if crime_type not in CRIME_TYPES:
+        raise BadInput(
+            f"--crime-type {crime_type!r} is not one of {', '.join(CRIME_TYPES)} "
+            "(required for patternizr)"
+        )
+    return f"patternizr-{crime_type}"
+
+
+@dataclass
+class RetrainResult:
+    """What one retrain decided; ``to_dict`` is the JSON of CONTRACT.md."""
+
+    name: str
+    certified: bool
+    run_id: str
+    fingerprint: str
+    snapshot: Snapshot = field(repr=False)
+    gates: dict
+    metrics: dict
+    valid_until: str | None
+    version: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    used_arrests: int = 0
+    overrides: dict = field(default_factory=dict)
+    mitigate: str | None = None
+
+    @property
+    def model_uri(self) -> str | None:
+        return None if self.version is None else f"models:/{self.name}/{self.version}"
+
+    def to_dict(self) -> dict:
+        return {
+            "certified": self.certified,
+            "model_uri": self.model_uri,
+            "version": self.version,
+            "run_id": self.run_id,
+            "fingerprint": self.fingerprint,
+            "snapshot_digest": self.snapshot.digest,
+            "policy": self.snapshot.policy,
+            "valid_until": self.valid_until,
+            "gates": self.gates,
+            "metrics": self.metrics,
+            "reasons": self.reasons,
+            "name": self.name,
+        }
+
+
+# --- the pipeline of each model -----------------------------------------------------------------
+def _pipeline(kind: str, crime_type: str | None, seed: int, overrides: Mapping):
+    from .train import PatternPipeline, RecidivismPipeline, load_recidivism_config
+
+    if kind == "patternizr":
+        return PatternPipeline(crime_type, seed=seed, n_estimators=overrides.get("n_estimators"))
+    config = load_recidivism_config()
+    if overrides.get("n_estimators"):
+        config["classifier"]["n_estimators"] = int(overrides["n_estimators"])
+    return RecidivismPipeline(seed=seed, config=config)
+
+
+def _judge(kind, pipeline, clean: Tables, training, model, mitigate, gates_config):
+    """Fairness and quality: (gates, metrics, report document) on held-out data."""
+    if kind == "patternizr":
+        from .fairness import pattern_fairness_report
+
+        report = pattern_fairness_report(pipeline, clean, model, training, gates=gates_config)
+    else:
+        from .fairness import recidivism_report
+
+        report = recidivism_report(
+            clean, pipeline, training=training, mitigate=mitigate, gates=gates_config
+        )
+    document = report.to_dict()
+    metrics = {}
+    for key, value in (document.get("overall") or {}).items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            metrics[f"quality.{key}"] = float(value)
+    for row in document.get("disparities") or []:
+        dimension = row.get("dimension") or row.get("group_by") or "group"
+        for measure, value in row.items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                metrics[
+                    f"fairness.{dimension}.{row.get('metric', '')}.{measure}".replace("..", ".")
+                ] = float(value)
+    return report.gates, metrics, report
+
+
+def _metric_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-/ " else "_" for c in text)
+
+
+# --- artifacts ---------------------------------------------------------------------------------
+def _weights(kind: str, pipeline, training, model) -> dict:
+    if kind == "patternizr":
+        return {"featurizer": training.components["featurizer"], "model": model}
+    return {"scorer": pipeline.scorer(model, training)}
+
+
+def _model_config(kind, name, pipeline, snapshot: Snapshot, seed: int) -> dict:
+    config = {
+        "kind": kind,
+        "name": name,
+        "policy": snapshot.policy,
+        "as_of": snapshot.as_of.isoformat(),
+        "seed": seed,
+    }
+    if kind == "patternizr":
+        evaluation = pipeline.config.get("evaluation", {})
+        config.update(
+            crime_type=pipeline.crime_type,
+            ky_cd=pipeline.ky_cd,
+            history_days=int(evaluation.get("history_days", 1095)),
+            k=10,
+        )
+    else:
+        config.update(cutoff=pipeline.cutoff)
+    return config
+
+
+def _row_key_columns(training) -> tuple[str, ...]:
+    columns = [c for c in training.row_keys.columns if c != "split"]
+    return tuple(columns)
+
+
+def _text(value) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=_default) + "\n"
+
+
+def _default(value):
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, date | datetime | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
+
+
+def _gate_flags(gates: Mapping[str, Mapping]) -> dict[str, bool]:
+    return {name: bool(gates.get(name, {}).get("passed", False)) for name in GATES}
+
+
+# --- the flow ----------------------------------------------------------------------------------
+def retrain(
+    home: Home,
+    tables: Tables,
+    kind: str,
+    *,
+    crime_type: str | None = None,
+    as_of: date,
+    policy: str = "strict",
+    seed: int = 0,
+    mitigate: str | None = None,
+    overrides: Mapping | None = None,
+    gates_config: Mapping | None = None,
+    registry: Registry | None = None,
+    progress: Progress | None = None,
+    actor: str = "cli",
+    _fail_at: str | None = None,
+) -> RetrainResult:
+    """Train, check, gate, and certify or refuse one model; see the module docstring.
+
+    ``_fail_at`` names a step at which to raise (tests inject crashes there to prove the
+    alias never moves to a half-written version).
+    """
+    name = model_name(kind, crime_type)
+    say = progress or (lambda _step: None)
+    overrides = dict(overrides or {})
+    registry = Registry(home) if registry is None else registry
+    started = datetime.now(UTC).isoformat(timespec="milliseconds")
+
+    say("registry snapshot")
+    raw = registry.with_recorded_events(tables)
+    snapshot = registry.snapshot(raw, as_of, policy)
+
+    say("sanitize, train and lineage checks")
+    pipeline = _pipeline(kind, crime_type, seed, overrides)
+    checks = run_checks(
+        pipeline, raw, snapshot, lambda t: build_snapshot(t, as_of, policy), seed=seed
+    )
+    training, model = checks.training, checks.model
+    model_fingerprint = fingerprint(model)
+    data = sanitize(raw, snapshot)
+    derived = {"training_rows": (training.row_keys, _row_key_columns(training))}
+    commitments = commit_tables(data.tables, derived)
+    used = training.provenance.used_keys("arrests").astype(str)
+
+    say("fairness and quality gates")
+    gates = {n: {"passed": r.passed, "detail": r.detail} for n, r in checks.results.items()}
+    judged, metrics, fairness = _judge(
+        kind, pipeline, data.tables, training, model, mitigate, gates_config
+    )
+    for gate in ("fairness", "quality"):
+        gates[gate] = judged.get(gate, {"passed": False, "detail": "not measured"})
+    expiry = valid_until(snapshot, used)
+    expiry_text = None if expiry is None else expiry.isoformat()
+    reasons = [
+        f"{gate} gate failed: {_reason(gates[gate])}"
+        for gate in GATES
+        if not gates[gate].get("passed", False)
+    ]
+    if expiry is not None and expiry <= as_of:
+        reasons.append(f"valid_until {expiry_text} is not after the as-of date {as_of}")
+
+    lineage = LineageReport(
+        name, pipeline.name, data, checks, commitments, fingerprint=model_fingerprint, seed=seed
+    )
+    lineage_doc = lineage.to_dict()
+    code = code_version()
+    store = ModelStore.for_home(home)
+    run_tags = {
+        "snapshot_digest": snapshot.digest,
+        "snapshot_id": snapshot.snapshot_id,
+        "policy": snapshot.policy,
+        "rules_version": snapshot.rules_version,
+        "as_of": snapshot.as_of.isoformat(),
+        "fingerprint": model_fingerprint,
+        "code_commit": code.get("git_commit") or "unknown",
+        "gates": json.dumps(_gate_flags(gates), sort_keys=True),
+        "outcome": "running",
+    }
+    result = RetrainResult(
+        name,
+        False,
+        "",
+        model_fingerprint,
+        snapshot,
+        gates,
+        metrics,
+        expiry_text,
+        reasons=reasons,
+        used_arrests=int(len(used)),
+        overrides=overrides,
+        mitigate=mitigate,
+    )
+    with store.run(name, run_tags) as run_id:
+        result.run_id = run_id
+        say("log the run")
+        store.log_metrics(run_id, {_metric_name(k): v for k, v in metrics.items()})
+        fairness_doc = fairness.to_dict()
+        files = {
+            "lineage/lineage_report.json": _text(lineage_doc),
+            "lineage/lineage_report.html": lineage.to_html(),
+            "lineage/commitments.json": _text(commitments.to_dict()),
+            "lineage/used_keys/arrests.txt": "\n".join(sorted(used)) + "\n",
+            "lineage/keys/arrests.txt": "\n".join(
+                sorted(data.tables["arrests"]["ARREST_KEY"].astype(str).tolist())
+            )
+            + "\n",
+            "fairness/fairness_report.json": _text(fairness_doc),
+            "evaluation.json": _text({"gates": gates, "metrics": metrics}),
+        }
+        if hasattr(fairness, "to_html"):
+            files["fairness/fairness_report.html"] = fairness.to_html()
+        files["model_card.md"] = model_card(
+            name=name,
+            kind=kind,
+            snapshot=snapshot,
+            fingerprint=model_fingerprint,
+            gates=gates,
+            metrics=metrics,
+            removed=lineage_doc["removed"],
+            training_rows=len(training),
+            features=list(training.X.columns),
+            valid_until=expiry_text,
+            mitigate=mitigate,
+            reasons=reasons,
+        )
+        store.log_files(run_id, files)
+        use = _training_use(actor, name, run_id, snapshot, lineage_doc, data, used)
+        if reasons:
+            _refuse(store, registry, run_id, result, actor, use)
+            return result
+        _certify(
+            store,
+            registry,
+            home,
+            run_id,
+            result,
+            kind=kind,
+            pipeline=pipeline,
+            training=training,
+            model=model,
+            commitments=commitments,
+            code=code,
+            used=used,
+            started=started,
+            seed=seed,
+            actor=actor,
+            use=use,
+            fail_at=_fail_at,
+        )
+    return result
+
+
+def _training_use(actor, name, run_id, snapshot, lineage_doc, data, used) -> dict:
+    """The TRAINING_USE audit entry, recorded together with the retrain's outcome."""
+    return {
+        "actor": actor,
+        "action": "TRAINING_USE",
+        "outcome": "DONE",
+        "record_ids": [],
+        "detail": {
+            "model": name,
+            "run_id": run_id,
+            "snapshot_id": snapshot.snapshot_id,
+            "snapshot_digest": snapshot.digest,
+            "policy": snapshot.policy,
+            "as_of": snapshot.as_of.isoformat(),
+            "removed_by_item_type": lineage_doc["removed"]["by_item_type"],
+            "removed_by_statute": lineage_doc["removed"]["by_statute"],
+            "destruction_pending": lineage_doc["removed"]["destroy_class"],
+            "rows": {t: int(len(f)) for t, f in data.tables.items()},
+            "used_arrests": int(len(used)),
+        },
+    }
+
+
+def _reason(gate: Mapping) -> str:
+    if gate.get("detail"):
+        return str(gate["detail"])
+    failed = [c.get("name", "?") for c in gate.get("criteria", []) if c.get("passed") is False]
+    return ", ".join(failed) or "failed"
+
+
+def _refuse(store: ModelStore, registry: Registry, run_id: str, result, actor, use) -> None:
+    store.set_run_tags(run_id, {"outcome": "refused", "refusal_reasons": result.reasons})
+    registry.audit.append_many(
+        [
+            use,
+            {
+                "actor": actor,
+                "action": "MODEL_REFUSED",
+                "outcome": "REFUSED",
+                "record_ids": [],
+                "detail": {
+                    "model": result.name,
+                    "run_id": run_id,
+                    "reasons": result.reasons,
+                    "snapshot_digest": result.snapshot.digest,
+                    "policy": result.snapshot.policy,
+                    "gates": _gate_flags(result.gates),
+                    "metrics": result.metrics,
+                },
+            },
+        ]
+    )
+    registry.store_snapshot(result.snapshot, actor, audit_unchanged=False)
+
+
+def _maybe_fail(step: str, fail_at: str | None) -> None:
+    if fail_at == step:
+        raise RuntimeError(f"injected failure at {step}")
+
+
+def _certify(
+    store,
+    registry,
+    home,
+    run_id,
+    result,
+    *,
+    kind,
+    pipeline,
+    training,
+    model,
+    commitments,
+    code,
+    used,
+    started,
+    seed,
+    actor,
+    use,
+    fail_at,
+) -> None:
+    """Package, register (pending), sign, index, and move the alias last."""
+    from .serve import package_model
+
+    snapshot = result.snapshot
+    name = result.name
+    with tempfile.TemporaryDirectory(prefix="sanitizer-package-") as tmp:
+        model_dir = Path(tmp) / "model"
+        package_model(
+            model_dir,
+            kind=kind,
+            name=name,
+            policy=snapshot.policy,
+            weights=_weights(kind, pipeline, training, model),
+            model_config=_model_config(kind, name, pipeline, snapshot, seed),
+        )
+        digest = artifact_digest(model_dir)
+        _maybe_fail("log_model", fail_at)
+        store.log_model_dir(run_id, model_dir)
+    commitment_tags = {
+        f"commitment.{table}": f"sha256={c['sha256']};merkle_root={c['keys_root']};n={c['rows']}"
+        for table, c in commitments.to_dict().items()
+    }
+    version_tags = {
+        "snapshot_digest": snapshot.digest,
+        "policy": snapshot.policy,
+        "rules_version": snapshot.rules_version,
+        "as_of": snapshot.as_of.isoformat(),
+        "fingerprint": result.fingerprint,
+        "artifact_sha256": digest,
+        "gates": _gate_flags(result.gates),
+        "valid_until": result.valid_until or "",
+        **commitment_tags,
+    }
+    ref = store.register(name, run_id, version_tags)
+    result.version = ref.version
+    index = LineageIndex(registry.store.engine)
+    try:
+        _sign_index_promote(
+            store,
+            registry,
+            home,
+            run_id,
+            result,
+            ref,
+            kind=kind,
+            pipeline=pipeline,
+            commitments=commitments,
+            code=code,
+            used=used,
+            started=started,
+            seed=seed,
+            digest=digest,
+            actor=actor,
+            use=use,
+            index=index,
+            fail_at=fail_at,
+        )
+    except BaseException:
+        # a crash after registration: the pending version goes, the alias never moved
+        store.client.delete_model_version(name, str(ref.version))
+        index.remove(name, ref.version)
+        result.version = None
+        raise
+
+
+def _sign_index_promote(
+    store,
+    registry,
+    home,
+    run_id,
+    result,
+    ref,
+    *,
+    kind,
+    pipeline,
+    commitments,
+    code,
+    used,
+    started,
+    seed,
+    digest,
+    actor,
+    use,
+    index,
+    fail_at,
+) -> None:
+    snapshot = result.snapshot
+    name = result.name
+    _maybe_fail("register", fail_at)
+    certificate = sign_certificate(
+        Certificate(
+            model_name=name,
+            model_version=ref.version,
+            fingerprint=result.fingerprint,
+            artifact_sha256=digest,
+            snapshot={
+                "snapshot_id": snapshot.snapshot_id,
+                "digest": snapshot.digest,
+                "excluded_root": snapshot.excluded_root,
+                "as_of": snapshot.as_of.isoformat(),
+                "policy": snapshot.policy,
+                "rules_version": snapshot.rules_version,
+            },
+            commitments=commitments.to_dict(),
+            code=code,
+            gates=_gate_flags(result.gates),
+            valid_until=result.valid_until,
+            issued_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            extra={
+                "kind": kind,
+                "run_id": run_id,
+                "seed": seed,
+                "crime_type": getattr(pipeline, "crime_type", None),
+                "used_arrests": int(len(used)),
+                "mitigate": result.mitigate,
+                "overrides": result.overrides,
+            },
+        ),
+        home.path,
+    )
+    store.log_files(run_id, {"certificate.json": _text(certificate.to_dict())})
+    _maybe_fail("certificate", fail_at)
+    index.add(name, ref.version, snapshot.policy, used.tolist())
+    _maybe_fail("index", fail_at)
+
+    def move_alias(connection) -> None:
+        stale = registry.store.exclusions(snapshot.policy, since=started, connection=connection)
+        if len(stale):
+            keys = stale["arrest_key"].tolist()
+            raise Refused(
+                MSG_STALE.format(
+                    n=len(keys),
+                    policy=snapshot.policy,
+                    started=started,
+                    keys=", ".join(keys[:5]),
+                    digest=snapshot.digest[:12],
+                )
+            )
+        _maybe_fail("alias", fail_at)
+        store.promote(name, ref.version)
+
+    try:
+        registry.audit.append_many(
+            [
+                use,
+                {
+                    "actor": actor,
+                    "action": "MODEL_CERTIFIED",
+                    "outcome": "DONE",
+                    "record_ids": [],
+                    "detail": {
+                        "model": name,
+                        "version": ref.version,
+                        "uri": ref.uri,
+                        "run_id": run_id,
+                        "fingerprint": result.fingerprint,
+                        "snapshot_digest": snapshot.digest,
+                        "policy": snapshot.policy,
+                        "rules_version": snapshot.rules_version,
+                        "valid_until": result.valid_until,
+                        "gates": _gate_flags(result.gates),
+                        "metrics": result.metrics,
+                    },
+                },
+            ],
+            before_commit=move_alias,
+        )
+    except Refused as stale:
+        # never a registered version: the pending one goes, the run keeps the reasons
+        store.client.delete_model_version(name, str(ref.version))
+        index.remove(name, ref.version)
+        result.version = None
+        result.reasons.append(str(stale))
+        _refuse(store, registry, run_id, result, actor, use)
+        return
+    store.set_run_tags(run_id, {"outcome": "certified", "refusal_reasons": []})
+    registry.store_snapshot(snapshot, actor, audit_unchanged=False)
+    result.certified = True

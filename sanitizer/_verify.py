@@ -1,0 +1,216 @@
+"""``sanitizer verify`` and ``sanitizer lineage prove-absent``: a reviewer's re-checks.
+
+``verify`` trusts nothing it is handed: it re-checks the certificate's signature with the
+home's public key, re-hashes the stored model folder, asks the *current* registry whether
+any record the model used is excluded now, checks ``valid_until`` at the as-of date, and,
+with ``--data``, rebuilds the training set from the raw tables and re-runs the three
+lineage checks, confirming the retrained model reproduces the certified fingerprint.
+
+``prove-absent`` rebuilds the Merkle tree over the arrest keys the model's data held
+(a run artifact), confirms its root is the one the signed certificate commits to, and
+prints an absence proof that ``lineage check-proof`` verifies with the root alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from ._errors import Refused
+from ._home import Home
+from .certify import Certificate, LineageIndex, ModelStore, ModelVersionRef, artifact_digest
+from .lineage import PROOF_FORMAT, fingerprint, run_checks
+from .registry import MerkleTree, Registry, build_snapshot, export_public_key
+from .tables import Tables
+
+__all__ = ["VERIFY_CHECKS", "verify_model", "prove_absent", "load_certificate"]
+
+VERIFY_CHECKS = (
+    "signature",
+    "artifact_digest",
+    "registry_current",
+    "valid_until",
+    "provenance",
+    "fitted_state",
+    "invariance",
+)
+DATA_CHECKS = ("provenance", "fitted_state", "invariance")
+
+
+def load_certificate(store: ModelStore, ref: ModelVersionRef) -> Certificate:
+    """The version's certificate artifact; Refused when missing or malformed."""
+    try:
+        document = store.read_json(ref.run_id, "certificate.json")
+        return Certificate.from_dict(document)
+    except Refused:
+        raise Refused(f"{ref.uri} has no certificate") from None
+    except (ValueError, TypeError) as error:
+        raise Refused(f"{ref.uri}: the certificate is malformed ({error})") from None
+
+
+def _check(passed: bool, detail: str) -> dict:
+    return {"passed": bool(passed), "detail": detail}
+
+
+def verify_model(
+    home: Home,
+    uri: str,
+    *,
+    as_of: date,
+    tables: Tables | None = None,
+    registry: Registry | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Every check of CONTRACT.md's ``verify``; ``compliant`` only if all that ran passed."""
+    say = progress or (lambda _s: None)
+    store = ModelStore.for_home(home)
+    ref = store.resolve(uri)
+    registry = Registry(home) if registry is None else registry
+    checks: dict[str, dict] = {}
+    try:
+        certificate = load_certificate(store, ref)
+    except Refused as missing:
+        checks["signature"] = _check(False, str(missing))
+        return _verdict(ref, checks, skipped=[c for c in VERIFY_CHECKS if c != "signature"])
+
+    say("signature")
+    public = export_public_key(home.path)
+    signed = certificate.verify(public)
+    matches = certificate.model_name == ref.name and certificate.model_version == ref.version
+    checks["signature"] = _check(
+        signed and matches,
+        "Ed25519 signature valid for the home's public key"
+        if signed and matches
+        else (
+            "signature does not verify: certificate altered or signed by another key"
+            if not signed
+            else f"certificate is for {certificate.model_name} v{certificate.model_version}"
+        ),
+    )
+
+    say("artifact digest")
+    folder = store.model_dir(ref)
+    try:
+        digest = artifact_digest(folder)
+    finally:
+        store.delete_local_copy(folder, ref)
+    checks["artifact_digest"] = _check(
+        digest == certificate.artifact_sha256,
+        f"model folder SHA-256 {digest[:16]}… "
+        + ("matches" if digest == certificate.artifact_sha256 else "differs from")
+        + f" the certified {certificate.artifact_sha256[:16]}…",
+    )
+
+    say("registry")
+    policy = certificate.snapshot["policy"]
+    index = LineageIndex(registry.store.engine)
+    used = index.used_keys(ref.name, ref.version)
+    if tables is not None:
+        raw = registry.with_recorded_events(tables)
+        now = registry.snapshot(raw, as_of, policy)
+        excluded_now = sorted(set(used) & set(now.excluded_keys))
+        source = f"the registry recomputed at {as_of} from the data and recorded events"
+    else:
+        raw = None
+        excluded_now = index.excluded_since(ref.name, ref.version, policy)
+        source = "the exclusions recorded in this home since certification"
+    checks["registry_current"] = _check(
+        not excluded_now,
+        f"none of the {len(used):,} arrests the model used is excluded under {policy} ({source})"
+        if not excluded_now
+        else f"{len(excluded_now)} arrest(s) the model used are excluded now: "
+        + ", ".join(excluded_now[:10]),
+    )
+    expired = certificate.expired(as_of)
+    checks["valid_until"] = _check(
+        not expired,
+        f"valid until {certificate.valid_until or 'no expiry'}; as of {as_of}",
+    )
+
+    skipped: list[str] = []
+    if raw is None:
+        skipped = list(DATA_CHECKS)
+    else:
+        say("lineage checks")
+        checks.update(_rerun_lineage(certificate, raw, registry))
+    return _verdict(ref, checks, skipped)
+
+
+def _rerun_lineage(certificate: Certificate, raw: Tables, registry: Registry) -> dict:
+    """The three training-side checks, from scratch, at the certified as-of date."""
+    from ._retrain import _pipeline
+
+    extra = dict(certificate.extra)
+    snapshot_info = certificate.snapshot
+    as_of = date.fromisoformat(snapshot_info["as_of"])
+    policy = snapshot_info["policy"]
+    snapshot = registry.snapshot(raw, as_of, policy)
+    pipeline = _pipeline(
+        extra.get("kind", "patternizr"),
+        extra.get("crime_type"),
+        int(extra.get("seed", 0)),
+        dict(extra.get("overrides") or {}),
+    )
+    checks = run_checks(
+        pipeline,
+        raw,
+        snapshot,
+        lambda t: build_snapshot(t, as_of, policy),
+        seed=extra.get("seed", 0),
+    )
+    out = {name: _check(r.passed, r.detail) for name, r in checks.results.items()}
+    rebuilt = fingerprint(checks.model)
+    same = rebuilt == certificate.fingerprint
+    invariance = out["invariance"]
+    invariance["passed"] = invariance["passed"] and same
+    invariance["detail"] += (
+        "; retrained model reproduces the certified fingerprint"
+        if same
+        else f"; retrained fingerprint {rebuilt[:16]}… differs from the certified "
+        f"{certificate.fingerprint[:16]}… (data or registry changed since certification)"
+    )
+    if snapshot.digest != snapshot_info["digest"]:
+        invariance["detail"] += (
+            f"; the registry snapshot at {as_of} is now {snapshot.digest[:16]}…, "
+            f"certified {snapshot_info['digest'][:16]}…"
+        )
+    return out
+
+
+def _verdict(ref: ModelVersionRef, checks: dict, skipped: list[str]) -> dict:
+    return {
+        "compliant": all(c["passed"] for c in checks.values()),
+        "model_uri": ref.uri,
+        "checks": checks,
+        "skipped": skipped,
+    }
+
+
+def prove_absent(home: Home, uri: str, arrest_key: str) -> dict:
+    """A proof that ``arrest_key`` was not among the arrests the model's data held.
+
+    Raises Refused when it was (no such proof exists) or when the stored key list does
+    not hash to the root the certificate commits to.
+    """
+    store = ModelStore.for_home(home)
+    ref = store.resolve(uri)
+    certificate = load_certificate(store, ref)
+    committed = certificate.commitments.get("arrests", {}).get("keys_root")
+    text = store.read_artifact(ref.run_id, "lineage/keys/arrests.txt").decode("utf-8")
+    tree = MerkleTree(k for k in text.split("\n") if k)
+    if tree.root != committed:
+        raise Refused(
+            f"{ref.uri}: the stored arrest keys hash to {tree.root[:16]}…, not the "
+            f"certified root {str(committed)[:16]}…; the lineage artifacts were altered"
+        )
+    if arrest_key in tree:
+        raise Refused(f"{arrest_key} is among the arrests {ref.uri} was trained with")
+    return {
+        "absent": True,
+        "format": PROOF_FORMAT,
+        "model_uri": ref.uri,
+        "table": "arrests",
+        "key": arrest_key,
+        "root": committed,
+        "proof": tree.absence_proof(arrest_key),
+    }

@@ -1,0 +1,120 @@
+"""The lineage index: which model versions used which arrest, for instant decertification.
+
+When ``events apply`` excludes an arrest, every certified version that used it must stop
+serving at once. Reading each version's lineage artifacts from MLflow would take seconds
+per model; an indexed table in the registry database answers "who used these keys" in
+one query. Rows are written before a version's alias moves (part of "every artifact is
+written"), so a certified version is always indexed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+    text,
+)
+
+__all__ = ["LineageIndex"]
+
+INDEX_METADATA = MetaData()
+
+lineage_index_table = Table(
+    "lineage_index",
+    INDEX_METADATA,
+    Column("arrest_key", String(64), primary_key=True),
+    Column("model", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("policy", String(32), nullable=False),
+)
+#: Rows per INSERT statement (keeps SQLite's and PostgreSQL's parameter limits happy).
+_BATCH = 20_000
+
+
+class LineageIndex:
+    """Record -> model versions, in the registry database (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        INDEX_METADATA.create_all(engine)
+
+    def add(self, model: str, version: int, policy: str, arrest_keys: Iterable[str]) -> int:
+        """Index every arrest a version used; one transaction. Returns the row count."""
+        keys = sorted(set(arrest_keys))
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(lineage_index_table).where(
+                    (lineage_index_table.c.model == model)
+                    & (lineage_index_table.c.version == version)
+                )
+            )
+            for start in range(0, len(keys), _BATCH):
+                rows = [
+                    {"arrest_key": k, "model": model, "version": version, "policy": policy}
+                    for k in keys[start : start + _BATCH]
+                ]
+                conn.execute(insert(lineage_index_table), rows)
+        return len(keys)
+
+    def versions_using(self, arrest_keys: Sequence[str]) -> pd.DataFrame:
+        """``arrest_key, model, version, policy`` for every indexed use of these keys."""
+        t = lineage_index_table
+        found = []
+        keys = list(dict.fromkeys(arrest_keys))
+        with self.engine.connect() as conn:
+            for start in range(0, len(keys), 900):
+                chunk = keys[start : start + 900]
+                found += conn.execute(
+                    select(t.c.arrest_key, t.c.model, t.c.version, t.c.policy).where(
+                        t.c.arrest_key.in_(chunk)
+                    )
+                ).all()
+        frame = pd.DataFrame(found, columns=["arrest_key", "model", "version", "policy"])
+        return frame.astype({"arrest_key": "str", "model": "str", "policy": "str"}).astype(
+            {"version": "int64"}
+        )
+
+    def used_keys(self, model: str, version: int) -> list[str]:
+        t = lineage_index_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t.c.arrest_key)
+                .where((t.c.model == model) & (t.c.version == version))
+                .order_by(t.c.arrest_key)
+            ).all()
+        return [r[0] for r in rows]
+
+    def count(self, model: str, version: int) -> int:
+        return len(self.used_keys(model, version))
+
+    def excluded_since(self, model: str, version: int, policy: str) -> list[str]:
+        """Keys this version used that recorded events have excluded under ``policy`` since.
+
+        Joins the index with the registry's ``recorded_exclusions`` (written by
+        ``events apply``), so serving can refuse a model whose data was sealed after it
+        was certified even before anyone decertified it.
+        """
+        query = text(
+            "SELECT i.arrest_key FROM lineage_index i JOIN recorded_exclusions e "
+            "ON e.arrest_key = i.arrest_key AND e.policy = :policy "
+            "WHERE i.model = :model AND i.version = :version ORDER BY i.arrest_key"
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query, {"policy": policy, "model": model, "version": version})
+            return [r[0] for r in rows]
+
+    def remove(self, model: str, version: int) -> None:
+        """Forget a version (one whose certification crashed before its alias moved)."""
+        t = lineage_index_table
+        with self.engine.begin() as conn:
+            conn.execute(delete(t).where((t.c.model == model) & (t.c.version == version)))

@@ -1,0 +1,365 @@
+"""MLflow as the model registry: a run for every retrain, a version only for certified ones.
+
+The layout (tags, artifacts, the ``certified`` alias) is fixed in ``docs/model-registry.md``
+so that serving, ``verify``, the compliance report and reviewers can rely on it. The
+tracking store is the home's SQLite file with artifacts in ``HOME/mlartifacts/`` unless
+``MLFLOW_TRACKING_URI`` names a server.
+
+Ordering is what makes certification crash-safe: a version is created with status
+``pending``, then every tag and artifact is written, and only then does the alias move
+(:meth:`ModelStore.promote`). A crash anywhere before that leaves the alias on the
+previous certified version; a pending version is never loaded (serving resolves the
+alias and checks the status tag and certificate).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .._errors import BadInput, Refused
+
+__all__ = [
+    "ALIAS",
+    "MODEL_NAMES",
+    "ModelStore",
+    "ModelVersionRef",
+    "artifact_digest",
+    "parse_model_uri",
+]
+
+ALIAS = "certified"
+MODEL_NAMES = (
+    "patternizr-burglary",
+    "patternizr-robbery",
+    "patternizr-grand-larceny",
+    "recidivism",
+)
+TAG = "sanitizer."
+#: The run artifact folder holding the pyfunc.
+MODEL_PATH = "model"
+_URI = re.compile(r"^models:/(?P<name>[A-Za-z0-9_.-]+)(?:/(?P<version>\d+)|@(?P<alias>[\w-]+))$")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def parse_model_uri(uri: str) -> tuple[str, int | None, str | None]:
+    """``models:/NAME/VERSION`` or ``models:/NAME@ALIAS`` as (name, version, alias)."""
+    match = _URI.match(uri or "")
+    if not match:
+        raise BadInput(f"MODEL_URI {uri!r} is not models:/NAME/VERSION or models:/NAME@certified")
+    version = match["version"]
+    return match["name"], None if version is None else int(version), match["alias"]
+
+
+def artifact_digest(directory: Path | str) -> str:
+    """SHA-256 over a folder's files: sorted relative paths, each with its content's hash.
+
+    What the certificate binds and serving re-checks on disk before loading anything.
+    """
+    root = Path(directory)
+    outer = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        relative = path.relative_to(root).as_posix()
+        inner = hashlib.sha256(path.read_bytes()).hexdigest()
+        outer.update(f"{relative}\0{inner}\n".encode())
+    return outer.hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelVersionRef:
+    """One registered version: where it is and what its tags say."""
+
+    name: str
+    version: int
+    run_id: str
+    source: str
+    tags: Mapping[str, str]
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}/{self.version}"
+
+    @property
+    def status(self) -> str:
+        return self.tags.get(f"{TAG}status", "")
+
+    def tag(self, name: str, default: str = "") -> str:
+        return self.tags.get(f"{TAG}{name}", default)
+
+
+def _local_path(uri: str) -> Path | None:
+    if uri.startswith("file://"):
+        return Path(uri[len("file://") :])
+    if "://" not in uri and not uri.startswith("mlflow-artifacts:"):
+        return Path(uri)
+    return None
+
+
+class ModelStore:
+    """The MLflow side of certification for one home (or tracking server).
+
+    Parameters
+    ----------
+    tracking_uri : str
+        ``sqlite:///HOME/mlflow.db`` by default, or an ``http(s)://`` server.
+    artifacts_root : path, optional
+        Where new experiments keep artifacts (``HOME/mlartifacts``); a server decides
+        itself when None.
+    """
+
+    def __init__(self, tracking_uri: str, artifacts_root: Path | None = None):
+        # MLflow logs its database migrations and emits warnings on stderr at INFO level;
+        # a command's stderr is for its progress and errors.
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        from mlflow import MlflowClient
+
+        self.tracking_uri = tracking_uri
+        self.artifacts_root = None if artifacts_root is None else Path(artifacts_root)
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    @classmethod
+    def for_home(cls, home) -> ModelStore:
+        """The store of a :class:`sanitizer._home.Home` (its ``mlflow_uri``)."""
+        local = home.mlflow_uri.startswith("sqlite:")
+        return cls(home.mlflow_uri, home.artifacts_dir if local else None)
+
+    # --- runs ---------------------------------------------------------------------------------
+    def experiment_id(self, name: str) -> str:
+        experiment_name = f"sanitizer/{name}"
+        found = self.client.get_experiment_by_name(experiment_name)
+        if found is not None:
+            return found.experiment_id
+        location = None
+        if self.artifacts_root is not None:
+            folder = self.artifacts_root / name
+            folder.mkdir(parents=True, exist_ok=True)
+            location = folder.as_uri()
+        return self.client.create_experiment(experiment_name, artifact_location=location)
+
+    def start_run(self, name: str, tags: Mapping[str, str]) -> str:
+        """A new run for one retrain of ``name``; returns its id."""
+        if name not in MODEL_NAMES:
+            raise BadInput(f"unknown model name {name!r}; expected one of {MODEL_NAMES}")
+        run = self.client.create_run(
+            self.experiment_id(name),
+            tags={f"{TAG}model_name": name, **{f"{TAG}{k}": str(v) for k, v in tags.items()}},
+            run_name=f"{name} {datetime.now(UTC):%Y-%m-%d %H:%M:%S}",
+        )
+        return run.info.run_id
+
+    def set_run_tags(self, run_id: str, tags: Mapping[str, object]) -> None:
+        for key, value in tags.items():
+            self.client.set_tag(run_id, f"{TAG}{key}", _tag_text(value))
+
+    def log_metrics(self, run_id: str, metrics: Mapping[str, float]) -> None:
+        from mlflow.entities import Metric
+
+        stamp = int(datetime.now(UTC).timestamp() * 1000)
+        entries = [
+            Metric(key, float(value), stamp, 0)
+            for key, value in sorted(metrics.items())
+            if value is not None and value == value  # NaN is not a metric
+        ]
+        if entries:
+            self.client.log_batch(run_id, metrics=entries)
+
+    def log_files(self, run_id: str, files: Mapping[str, bytes | str]) -> None:
+        """Log small artifacts given as ``{relative path: content}`` in one go."""
+        with tempfile.TemporaryDirectory(prefix="sanitizer-artifacts-") as tmp:
+            for relative, content in files.items():
+                path = Path(tmp) / relative
+                path.parent.mkdir(parents=True, exist_ok=True)
+                data = content.encode("utf-8") if isinstance(content, str) else content
+                path.write_bytes(data)
+            self.client.log_artifacts(run_id, tmp)
+
+    def log_model_dir(self, run_id: str, model_dir: Path) -> None:
+        self.client.log_artifacts(run_id, str(model_dir), MODEL_PATH)
+
+    def finish_run(self, run_id: str, status: str = "FINISHED") -> None:
+        self.client.set_terminated(run_id, status)
+
+    @contextmanager
+    def run(self, name: str, tags: Mapping[str, str]) -> Iterator[str]:
+        """A run that is ended FAILED and deleted if the block raises.
+
+        A crash leaves the tracking store as it was for every reader (MLflow keeps a
+        deleted run in its database until garbage collection, invisible to searches).
+        """
+        run_id = self.start_run(name, tags)
+        try:
+            yield run_id
+        except BaseException:
+            self.finish_run(run_id, "FAILED")
+            self.client.delete_run(run_id)
+            raise
+        self.finish_run(run_id, "FINISHED")
+
+    # --- versions -----------------------------------------------------------------------------
+    def register(self, name: str, run_id: str, tags: Mapping[str, object]) -> ModelVersionRef:
+        """Create a *pending* version from the run's model folder, with its tags.
+
+        Not serving-visible until :meth:`promote` moves the alias to it.
+        """
+        from mlflow.exceptions import MlflowException
+
+        try:
+            self.client.get_registered_model(name)
+        except MlflowException:
+            self.client.create_registered_model(name)
+        run = self.client.get_run(run_id)
+        source = f"{run.info.artifact_uri}/{MODEL_PATH}"
+        all_tags = {f"{TAG}{k}": _tag_text(v) for k, v in tags.items()}
+        all_tags[f"{TAG}status"] = "pending"
+        version = self.client.create_model_version(name, source, run_id=run_id, tags=all_tags)
+        return self.get(name, int(version.version))
+
+    def set_version_tags(self, name: str, version: int, tags: Mapping[str, object]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(name, str(version), f"{TAG}{key}", _tag_text(value))
+
+    def promote(self, name: str, version: int) -> None:
+        """Mark the version certified and move the alias to it: the last step of certifying."""
+        self.set_version_tags(name, version, {"status": "certified", "certified_at": _now()})
+        self.client.set_registered_model_alias(name, ALIAS, str(version))
+
+    def decertify(self, name: str, version: int, reason: str, by: list[str] | str) -> bool:
+        """Take a version out of service: alias removed if it points here, tags set.
+
+        Returns whether the alias was removed (False: it already served another version).
+        """
+        by_text = by if isinstance(by, str) else ",".join(by)
+        self.set_version_tags(
+            name,
+            version,
+            {
+                "status": "decertified",
+                "decertified_at": _now(),
+                "decertified_reason": reason,
+                "decertified_by": by_text[:4000],
+            },
+        )
+        current = self.certified(name)
+        if current is not None and current.version == version:
+            self.client.delete_registered_model_alias(name, ALIAS)
+            return True
+        return False
+
+    def get(self, name: str, version: int) -> ModelVersionRef:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.get_model_version(name, str(version))
+        except MlflowException:
+            raise Refused(f"models:/{name}/{version} is not registered") from None
+        return _ref(found)
+
+    def certified(self, name: str) -> ModelVersionRef | None:
+        """The version the ``certified`` alias points at, or None."""
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.get_model_version_by_alias(name, ALIAS)
+        except MlflowException:
+            return None
+        return _ref(found)
+
+    def resolve(self, uri: str) -> ModelVersionRef:
+        """The version a ``models:/`` URI names; Refused when there is none."""
+        name, version, alias = parse_model_uri(uri)
+        if alias is not None:
+            if alias != ALIAS:
+                raise BadInput(f"only the alias @{ALIAS} is used; got @{alias} in {uri!r}")
+            found = self.certified(name)
+            if found is None:
+                raise Refused(f"{name} has no certified version (alias @{ALIAS} is not set)")
+            return found
+        return self.get(name, version)
+
+    def versions(self, name: str) -> list[ModelVersionRef]:
+        from mlflow.exceptions import MlflowException
+
+        try:
+            found = self.client.search_model_versions(f"name = '{name}'")
+        except MlflowException:
+            return []
+        return sorted((_ref(v) for v in found), key=lambda r: r.version)
+
+    def certified_versions(self) -> list[ModelVersionRef]:
+        """Every version currently behind a ``certified`` alias."""
+        return [ref for name in MODEL_NAMES if (ref := self.certified(name)) is not None]
+
+    # --- artifacts ----------------------------------------------------------------------------
+    def model_dir(self, ref: ModelVersionRef) -> Path:
+        """The version's model folder on local disk (downloaded when the store is remote)."""
+        local = _local_path(ref.source)
+        if local is not None and local.exists():
+            return local
+        target = Path(tempfile.mkdtemp(prefix="sanitizer-model-"))
+        from mlflow.artifacts import download_artifacts
+
+        return Path(
+            download_artifacts(
+                artifact_uri=ref.source, dst_path=str(target), tracking_uri=self.tracking_uri
+            )
+        )
+
+    def read_artifact(self, run_id: str, path: str) -> bytes:
+        """One run artifact's bytes (``certificate.json``, ``lineage/...``)."""
+        from mlflow.exceptions import MlflowException
+
+        run = self.client.get_run(run_id)
+        local = _local_path(run.info.artifact_uri)
+        if local is not None:
+            file = local / path
+            if not file.is_file():
+                raise Refused(f"run {run_id} has no artifact {path}")
+            return file.read_bytes()
+        with tempfile.TemporaryDirectory(prefix="sanitizer-artifact-") as tmp:
+            try:
+                got = self.client.download_artifacts(run_id, path, tmp)
+            except (MlflowException, OSError):
+                raise Refused(f"run {run_id} has no artifact {path}") from None
+            return Path(got).read_bytes()
+
+    def read_json(self, run_id: str, path: str) -> dict:
+        return json.loads(self.read_artifact(run_id, path))
+
+    def delete_local_copy(self, path: Path, ref: ModelVersionRef) -> None:
+        """Remove a downloaded copy (never the store's own folder)."""
+        if _local_path(ref.source) != path:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _tag_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _ref(found) -> ModelVersionRef:
+    return ModelVersionRef(
+        name=found.name,
+        version=int(found.version),
+        run_id=found.run_id,
+        source=found.source,
+        tags=dict(found.tags or {}),
+        aliases=tuple(getattr(found, "aliases", ()) or ()),
+    )

@@ -1,0 +1,192 @@
+"""``retrain``: every run logged, only passing ones registered, the alias moved last."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from sanitizer._retrain import retrain
+from sanitizer.certify import LineageIndex, ModelStore
+from sanitizer.fairness import load_gates
+from sanitizer.registry import Registry
+from sanitizer.registry._audit import audit_log_table
+
+AS_OF = date(2026, 6, 1)
+QUICK = {"n_estimators": 8}
+
+
+def audit_entries(registry: Registry) -> list[dict]:
+    with registry.audit.engine.connect() as conn:
+        rows = conn.execute(select(audit_log_table).order_by(audit_log_table.c.seq)).mappings()
+        return [{**r, "detail": json.loads(r["detail"] or "null")} for r in rows]
+
+
+@pytest.fixture()
+def registry(model_home):
+    return Registry(model_home)
+
+
+def test_a_refused_model_is_a_run_with_reasons_never_a_version(model_home, registry, tiny_tables):
+    impossible = load_gates(recidivism={"quality": {"min_auc": 1.01}})
+    result = retrain(
+        model_home,
+        tiny_tables,
+        "recidivism",
+        as_of=AS_OF,
+        overrides=QUICK,
+        gates_config=impossible,
+        registry=registry,
+    )
+    assert not result.certified and result.version is None and result.model_uri is None
+    assert any(r.startswith("quality gate failed") for r in result.reasons)
+    assert result.gates["provenance"]["passed"] and result.gates["invariance"]["passed"]
+    store = ModelStore.for_home(model_home)
+    assert store.versions("recidivism") == []
+    run = store.client.get_run(result.run_id)
+    assert run.data.tags["sanitizer.outcome"] == "refused"
+    assert "quality gate failed" in run.data.tags["sanitizer.refusal_reasons"]
+    lineage = store.read_json(result.run_id, "lineage/lineage_report.json")
+    assert lineage["snapshot"]["digest"] == result.snapshot.digest
+    assert b"# Model card: recidivism" in store.read_artifact(result.run_id, "model_card.md")
+    entries = [e for e in audit_entries(registry) if e["action"] != "REGISTRY_SNAPSHOT"]
+    actions = [e["action"] for e in entries]
+    assert actions[-2:] == ["TRAINING_USE", "MODEL_REFUSED"]
+    use, refused = entries[-2]["detail"], entries[-1]["detail"]
+    assert use["removed_by_item_type"]["arrest"] > 0 and use["run_id"] == result.run_id
+    assert refused["reasons"] == result.reasons
+    payload = result.to_dict()
+    assert set(payload) >= {
+        "certified",
+        "model_uri",
+        "version",
+        "run_id",
+        "fingerprint",
+        "snapshot_digest",
+        "policy",
+        "valid_until",
+        "gates",
+        "metrics",
+    }
+    assert set(payload["gates"]) == {
+        "provenance",
+        "invariance",
+        "fitted_state",
+        "fairness",
+        "quality",
+    }
+    assert LineageIndex(registry.store.engine).used_keys("recidivism", 1) == []
+
+
+# --- a certified version -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def certified(tmp_path_factory, tiny_tables, mlflow_db_template):
+    """A home with ``recidivism`` certified once on the tiny world (shared, read-only)."""
+    import os
+    import shutil
+
+    from sanitizer._home import Home
+
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    home = Home.resolve(tmp_path_factory.mktemp("certified") / "home").ensure()
+    shutil.copy(mlflow_db_template, home.path / "mlflow.db")
+    registry = Registry(home)
+    result = retrain(
+        home, tiny_tables, "recidivism", as_of=AS_OF, overrides=QUICK, registry=registry
+    )
+    assert result.certified, result.reasons
+    return home, registry, result
+
+
+def test_a_passing_model_is_registered_tagged_signed_indexed_and_served(certified):
+    from sanitizer.certify import Certificate
+    from sanitizer.registry import export_public_key
+
+    home, registry, result = certified
+    store = ModelStore.for_home(home)
+    ref = store.resolve("models:/recidivism@certified")
+    assert (ref.version, result.model_uri) == (result.version, ref.uri)
+    assert ref.status == "certified"
+    assert ref.tag("fingerprint") == result.fingerprint
+    assert ref.tag("snapshot_digest") == result.snapshot.digest
+    assert ref.tag("valid_until") == (result.valid_until or "")
+    assert ref.tag("commitment.arrests").startswith("sha256=")
+    certificate = Certificate.from_dict(store.read_json(ref.run_id, "certificate.json"))
+    assert certificate.verify(export_public_key(home.path))
+    assert certificate.fingerprint == result.fingerprint
+    assert certificate.model_version == ref.version
+    for path in (
+        "lineage/lineage_report.json",
+        "lineage/lineage_report.html",
+        "lineage/commitments.json",
+        "fairness/fairness_report.json",
+        "model_card.md",
+        "evaluation.json",
+    ):
+        assert store.read_artifact(ref.run_id, path)
+    used = LineageIndex(registry.store.engine).used_keys("recidivism", ref.version)
+    assert len(used) == result.used_arrests > 0
+    entries = [e for e in audit_entries(registry) if e["action"] != "REGISTRY_SNAPSHOT"]
+    assert [e["action"] for e in entries[-2:]] == ["TRAINING_USE", "MODEL_CERTIFIED"]
+    assert entries[-1]["detail"]["uri"] == ref.uri
+
+
+def test_retraining_is_deterministic(certified, tiny_tables, model_home):
+    _, _, first = certified
+    again = retrain(model_home, tiny_tables, "recidivism", as_of=AS_OF, overrides=QUICK)
+    assert again.fingerprint == first.fingerprint
+    assert again.snapshot.digest == first.snapshot.digest
+
+
+@pytest.mark.parametrize("step", ["log_model", "certificate", "alias"])
+def test_a_crash_mid_certification_leaves_the_previous_version_serving(
+    model_home, tiny_tables, step
+):
+    registry = Registry(model_home)
+    first = retrain(
+        model_home, tiny_tables, "recidivism", as_of=AS_OF, overrides=QUICK, registry=registry
+    )
+    assert first.certified
+    before = audit_entries(registry)
+    with pytest.raises(RuntimeError, match=f"injected failure at {step}"):
+        retrain(
+            model_home,
+            tiny_tables,
+            "recidivism",
+            as_of=AS_OF,
+            overrides={"n_estimators": 9},
+            registry=registry,
+            _fail_at=step,
+        )
+    store = ModelStore.for_home(model_home)
+    assert store.resolve("models:/recidivism@certified").version == first.version
+    assert [v.version for v in store.versions("recidivism")] == [first.version]
+    assert audit_entries(registry) == before
+    assert LineageIndex(registry.store.engine).used_keys("recidivism", first.version + 1) == []
+
+
+def test_a_sealing_that_lands_during_training_refuses_the_stale_snapshot(model_home, tiny_tables):
+    registry = Registry(model_home)
+
+    def seal_meanwhile(step):
+        if step == "fairness and quality gates":
+            with registry.store.engine.begin() as conn:
+                registry.store.record_exclusions({"strict": ["LATE-1"]}, "late", conn)
+
+    result = retrain(
+        model_home,
+        tiny_tables,
+        "recidivism",
+        as_of=AS_OF,
+        overrides=QUICK,
+        registry=registry,
+        progress=seal_meanwhile,
+    )
+    assert not result.certified and result.version is None
+    assert any("stale" in r and "LATE-1" in r for r in result.reasons)
+    store = ModelStore.for_home(model_home)
+    assert store.versions("recidivism") == [] and store.certified("recidivism") is None
+    actions = [e["action"] for e in audit_entries(registry)]
+    assert actions[-2:] == ["MODEL_REFUSED", "REGISTRY_SNAPSHOT"]

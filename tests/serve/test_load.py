@@ -1,0 +1,165 @@
+"""``load_certified`` loads only a version whose certificate, files and records still hold."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from sanitizer._errors import BadInput, Refused
+from sanitizer.certify import Certificate, ModelStore, sign_certificate
+from sanitizer.registry import Registry
+from sanitizer.serve import GuardedModel, load_certified, load_version
+
+from .conftest import AS_OF, audit_entries
+
+
+def _store(served) -> ModelStore:
+    return ModelStore.for_home(served.home)
+
+
+def _run_dir(store, ref) -> Path:
+    return Path(store.client.get_run(ref.run_id).info.artifact_uri.removeprefix("file://"))
+
+
+def _load(served, name="recidivism", **kwargs):
+    kwargs.setdefault("as_of", AS_OF)
+    return load_certified(name, home=served.home, data=served.data, **kwargs)
+
+
+@contextmanager
+def _edited(path: Path, change):
+    """Edit a file for the duration of the block, then put its bytes back."""
+    original = path.read_bytes()
+    path.write_bytes(change(original))
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+
+
+def test_a_certified_model_loads_and_reports_healthy(served):
+    model = _load(served)
+    assert isinstance(model, GuardedModel)
+    assert model.version == served.versions["recidivism"] and model.kind == "recidivism"
+    assert model.health()["status"] == "ok"
+    assert model.input_columns == ["PERSON_ID", "AS_OF"]
+    pinned = load_version(
+        f"models:/recidivism/{model.version}", as_of=AS_OF, home=served.home, data=served.data
+    )
+    assert pinned.version == model.version
+
+
+def test_a_weight_file_changed_on_disk_is_refused_and_audited(served):
+    store = _store(served)
+    ref = store.certified("recidivism")
+    weight = sorted((store.model_dir(ref) / "artifacts").glob("*.skops"))[0]
+    with _edited(weight, lambda data: data + b"\0"):
+        with pytest.raises(Refused, match="do not match the certificate"):
+            _load(served)
+    last = audit_entries(served.home)[-1]
+    assert last["outcome"] == "REFUSED" and "do not match" in last["detail"]["reason"]
+    assert last["detail"]["version"] == ref.version and last["detail"]["rows"] == 0
+
+
+def test_an_edited_certificate_is_refused(served):
+    store = _store(served)
+    ref = store.certified("recidivism")
+
+    def extend(data: bytes) -> bytes:
+        document = json.loads(data)
+        document["valid_until"] = "2099-01-01"
+        return json.dumps(document).encode()
+
+    with _edited(_run_dir(store, ref) / "certificate.json", extend):
+        with pytest.raises(Refused, match="signature is not valid"):
+            _load(served)
+
+
+def test_an_expired_certificate_is_refused_at_its_valid_until(served):
+    model = _load(served)
+    valid_until = model.certificate.valid_until
+    assert valid_until is not None, "the tiny world's recidivism model uses a clocked record"
+    day = date.fromisoformat(valid_until)
+    _load(served, as_of=day - timedelta(days=1))
+    with pytest.raises(Refused, match=f"expired on {valid_until}"):
+        _load(served, as_of=day)
+
+
+def test_a_decertified_version_is_refused(served):
+    store = _store(served)
+    version = served.versions["recidivism"]
+    store.decertify("recidivism", version, "test", ["K1"])
+    try:
+        with pytest.raises(Refused, match="no certified version"):
+            _load(served)
+        with pytest.raises(Refused, match="not certified .status 'decertified': test"):
+            load_version(
+                f"models:/recidivism/{version}", as_of=AS_OF, home=served.home, data=served.data
+            )
+    finally:
+        store.promote("recidivism", version)
+    _load(served)
+
+
+def test_a_record_sealed_since_certification_is_refused(served):
+    registry = Registry(served.home)
+    key = sorted(set(served.used["patternizr-burglary"]) - set(served.used["recidivism"]))[0]
+    with registry.store.engine.begin() as conn:
+        registry.store.record_exclusions({"strict": [key]}, "test-sealed-since", conn)
+    try:
+        with pytest.raises(Refused, match=f"excluded since it was certified .{key}"):
+            _load(served, "patternizr-burglary")
+        _load(served)  # the recidivism model did not use it
+    finally:
+        with registry.store.engine.begin() as conn:
+            conn.execute(
+                text("DELETE FROM recorded_exclusions WHERE batch_id = 'test-sealed-since'")
+            )
+
+
+def test_missing_wrong_or_foreign_certificates_are_refused(served, tmp_path):
+    store = _store(served)
+    good = store.certified("recidivism")
+    name = "patternizr-robbery"  # a spare registered name for a hand-made version
+    with store.run(name, {"policy": "strict"}) as run_id:
+        store.log_model_dir(run_id, store.model_dir(good))
+    ref = store.register(name, run_id, {"policy": "strict"})
+    store.promote(name, ref.version)
+    with pytest.raises(Refused, match="has no certificate"):
+        _load(served, name)
+
+    certificate = Certificate.from_dict(store.read_json(good.run_id, "certificate.json"))
+    unsigned = {**asdict(certificate), "signature": "", "key_id": "", "model_name": name}
+    wrong_version = sign_certificate(
+        Certificate(**{**unsigned, "model_version": ref.version + 1}), served.home.path
+    )
+    store.log_files(run_id, {"certificate.json": json.dumps(wrong_version.to_dict())})
+    with pytest.raises(Refused, match="certificate is for patternizr-robbery version"):
+        _load(served, name)
+
+    foreign = sign_certificate(
+        Certificate(**{**unsigned, "model_version": ref.version}), tmp_path / "other-home"
+    )
+    store.log_files(run_id, {"certificate.json": json.dumps(foreign.to_dict())})
+    with pytest.raises(Refused, match="which this home does not trust"):
+        _load(served, name)
+    store.decertify(name, ref.version, "test over", "test")
+
+
+def test_no_data_folder_is_bad_input(served, monkeypatch):
+    monkeypatch.delenv("SANITIZER_DATA", raising=False)
+    with pytest.raises(BadInput, match="SANITIZER_DATA"):
+        load_certified("recidivism", as_of=AS_OF, home=served.home)
+
+
+def test_an_empty_home_has_nothing_to_load(tmp_path, served):
+    with pytest.raises(Refused, match="holds no models"):
+        load_certified("recidivism", home=tmp_path / "nothing", data=served.data)
+    assert not (tmp_path / "nothing").exists()
+
