@@ -8,7 +8,7 @@ SCALE  ?= small
 # pytest workers: one per core (the reference machine has 2)
 WORKERS ?= 2
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint install clean notebooks
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --scale $(SCALE)
+
+# re-execute notebooks/*.ipynb in place so the committed copies carry fresh outputs
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/build.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check sanitizer tests bench

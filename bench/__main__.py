@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import bench_foundation, lineage_section, models_section, registry_section
 from ._harness import ROOT, write_results
+from .bench_unlearning import run as run_unlearning
 from .peers_section import run as run_peers
 
 
@@ -24,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     sections.append(lineage_section.run(args.scale, data))
     sections.append(models_section.run(args.scale, data))
     sections.append(run_peers(args.scale, data))
+    sections.append(run_unlearning(args.scale, data))
     path = write_results(args.scale, sections)
     for s in sections:
         for r in s.results:

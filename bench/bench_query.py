@@ -141,11 +141,12 @@ def measure(
 
     ``log``, when given, receives the figures so far after each step (long runs).
     """
-    log = log or (lambda figures: None)
     from sanitizer.registry import build_snapshot
     from sanitizer.sanitize import sanitize
     from sanitizer.tables import read_tables
     from sanitizer.train import HistoryIndex, PatternPipeline, pattern_members
+
+    log = log or (lambda figures: None)
 
     raw = read_tables(data)
     pipeline = PatternPipeline("burglary", n_jobs=2)

@@ -134,12 +134,12 @@ def _judge(kind, pipeline, clean: Tables, training, model, mitigate, gates_confi
         if isinstance(value, int | float) and not isinstance(value, bool):
             metrics[f"quality.{key}"] = float(value)
     for row in document.get("disparities") or []:
-        dimension = row.get("dimension") or row.get("group_by") or "group"
-        for measure, value in row.items():
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                metrics[
-                    f"fairness.{dimension}.{row.get('metric', '')}.{measure}".replace("..", ".")
-                ] = float(value)
+        value = row.get("value")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            metrics[f"fairness.{row['dimension']}.{row['metric']}"] = float(value)
+    race_test = document.get("race_test") or {}
+    if isinstance(race_test.get("max_abs_difference"), int | float):
+        metrics["fairness.race_test.max_abs_difference"] = float(race_test["max_abs_difference"])
     return report.gates, metrics, report
 
 

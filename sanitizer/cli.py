@@ -235,7 +235,7 @@ def demo(
     as_of: AsOfOption = None,
     as_json: JsonOption = False,
 ):
-    """The whole story on `small` data, in the home, as far as it is built."""
+    """The whole story on `small` data, in the home: registry to report."""
     from ._demo import DEMO_STEPS, run_demo
 
     try:
@@ -265,13 +265,34 @@ def demo(
             f"Access gate: {granted} granted, {len(payload['access']) - granted} denied "
             "(every attempt audited)"
         )
+        for trained in payload["retrains"]:
+            verdict = "[green]certified[/]" if trained["certified"] else "[red]refused[/]"
+            console.print(f"{verdict} {trained['model_uri'] or trained['name']}", highlight=False)
+            for reason in trained["reasons"]:
+                console.print(f"    {reason}", highlight=False)
+        events = payload["events"]
+        if events:
+            console.print(
+                f"New court events ({events['file']}): newly excluded "
+                f"{', '.join(events['newly_excluded'].get('strict', [])) or 'nothing'}; "
+                f"decertified {', '.join(events['decertified']) or 'none'}; "
+                f"recertified {', '.join(events['recertified']) or 'none'}"
+            )
         intact = "[green]intact[/]" if payload["audit"].get("intact") else "[red]BROKEN[/]"
         console.print(f"Audit chain: {intact}, {payload['audit'].get('entries', 0)} entries")
+        console.print(f"[bold]Compliance report[/]: {payload['report']}")
         console.print("\nLook further:")
         data, home_dir = payload["data"], payload["home"]
+        console.print(f"  open {payload['report']}")
+        console.print(f"  mlflow ui --backend-store-uri sqlite:///{home_dir}/mlflow.db")
+        for uri in payload["models"][:1]:
+            console.print(f"  sanitizer verify {uri} --home {home_dir} --as-of {day}")
+            console.print(
+                f"  sanitizer verify {uri} --data {data} --home {home_dir} --as-of {day}"
+            )
         console.print(f"  sanitizer registry explain 100000005 --data {data} --home {home_dir}")
         console.print(f"  sanitizer audit verify --home {home_dir}")
-        console.print(f"  sanitizer validate {data}")
+        console.print(f"  sanitizer report --home {home_dir} --as-of {day}")
 
     emit(payload, as_json, human)
 

@@ -31,6 +31,7 @@ DEFAULT_GATES = {
             "recall_k": 10,
             "min_recall_ratio": 0.8,
             "race_test_samples": 200,
+            "race_test_radius_m": 3000,
         },
         "quality": {"min_partial_rebuild_rate": 0.5},
     },

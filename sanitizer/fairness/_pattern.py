@@ -36,7 +36,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ..tables import Tables, isin, lookup
+from ..tables import Tables, isin, lookup, position_in
 from ..train import PatternPipeline, held_out_pattern_sets, pattern_members, rebuild
 from ._config import load_gates
 from ._patternizr import RaceTest
@@ -51,6 +51,9 @@ QUERY_DIMENSIONS = {
     "age_group": ("SUSP_AGE_GROUP", "UNKNOWN"),
     "borough": ("BORO_NM", "UNKNOWN"),
 }
+#: Metres per degree near New York, for the race test's neighbourhood (no data involved).
+_M_PER_DEG_LAT = 110_574.0
+_M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(40.7128))
 #: Dimensions that fall back to the pattern's majority when the seed's value is unknown.
 _SUSPECT = ("race", "sex", "age_group")
 
@@ -115,6 +118,41 @@ def _majority(members: pd.DataFrame, values: pd.Series) -> dict[str, str]:
 
 def _pair_keys(rows: pd.DataFrame) -> pd.Series:
     return rows["SET_ID"].astype("str") + "\x1f" + rows["CMPLNT_NUM"].astype("str")
+
+
+def _near_seed(
+    pools: pd.DataFrame, queries: pd.DataFrame, complaints: pd.DataFrame, radius_m: float
+) -> pd.DataFrame:
+    """Each query's pool cut to the candidates within ``radius_m`` of its seed.
+
+    The model may use place (Patternizr's location family), so a city-wide random sample
+    would count neighbourhood make-up as racial linking. Comparing with random picks
+    from the seed's surroundings asks the question the test is for: does the model link
+    by race *beyond* place?
+    """
+    lat = complaints["Latitude"].to_numpy(dtype=float, na_value=np.nan)
+    lon = complaints["Longitude"].to_numpy(dtype=float, na_value=np.nan)
+    keys = complaints["CMPLNT_NUM"]
+    seed_of = lookup(pools["SET_ID"], queries["SET_ID"], queries["SEED"])
+    here = position_in(pools["CMPLNT_NUM"].astype("str"), keys)
+    there = position_in(seed_of.astype("str"), keys)
+    dy = (lat[here] - lat[there]) * _M_PER_DEG_LAT
+    dx = (lon[here] - lon[there]) * _M_PER_DEG_LON
+    return pools[np.hypot(dx, dy) <= radius_m].reset_index(drop=True)
+
+
+def _enough(near: pd.DataFrame, full: pd.DataFrame, recommended: pd.DataFrame) -> pd.DataFrame:
+    """The ``near`` pools, with a fallback for sparse surroundings.
+
+    A query whose surroundings hold fewer candidates than it has recommendations keeps
+    its whole pool: the test needs at least that many to sample from.
+    """
+    wanted = recommended["query"].value_counts()
+    have = near["query"].value_counts().reindex(wanted.index, fill_value=0)
+    short = pd.Series(wanted.index[(have < wanted).to_numpy()], dtype="str")
+    keep_full = isin(full["query"].astype("str"), short)
+    keep_near = ~isin(near["query"].astype("str"), short)
+    return pd.concat([near[keep_near], full[keep_full]], ignore_index=True)
 
 
 def _reported_races(rows: pd.DataFrame, complaints: pd.DataFrame) -> pd.DataFrame:
@@ -196,9 +234,15 @@ def pattern_fairness_report(
     if not include_members:
         recommended = recommended[~recommended["target"].to_numpy(dtype=bool)]
         pools = pools[~isin(_pair_keys(pools), _pair_keys(sets))]
+    recommended_races = _reported_races(recommended, complaints)
+    pool_races = _reported_races(pools, complaints)
+    radius = section.get("race_test_radius_m")
+    if radius:
+        near = _near_seed(pools, queries, complaints, float(radius))
+        pool_races = _enough(_reported_races(near, complaints), pool_races, recommended_races)
     race_test = RaceTest(
-        _reported_races(recommended, complaints),
-        _reported_races(pools, complaints),
+        recommended_races,
+        pool_races,
         tolerance=float(section["race_test_tolerance"]),
         n_samples=int(section["race_test_samples"]),
         confidence=float(settings["confidence"]),

@@ -176,8 +176,9 @@ class RecidivismService:
         if empty.any():
             raise InferenceBadInput(MSG_BAD_PERSON.format(rows=np.flatnonzero(empty)[:10].tolist()))
         people = people.astype("str").reset_index(drop=True)
-        dates = np.full(len(people), pd.Timestamp(as_of), dtype="datetime64[s]")
-        if "AS_OF" in frame:
+        distinct = pd.Series(pd.unique(people), dtype="str")
+        groups = [(pd.Timestamp(as_of), None)]  # (date, rows): None is every row
+        if "AS_OF" in frame and frame["AS_OF"].notna().any():
             given = frame["AS_OF"].reset_index(drop=True)
             parsed = pd.to_datetime(given, errors="coerce", format="ISO8601")
             bad = given.notna().to_numpy() & parsed.isna().to_numpy()
@@ -185,21 +186,23 @@ class RecidivismService:
                 raise InferenceBadInput(
                     MSG_BAD_AS_OF.format(values=sorted(set(given[bad].astype(str)))[:10])
                 )
-            dates = np.where(parsed.notna().to_numpy(), parsed.to_numpy("datetime64[s]"), dates)
+            dates = parsed.fillna(pd.Timestamp(as_of)).to_numpy("datetime64[s]")
+            groups = [(pd.Timestamp(d), np.flatnonzero(dates == d)) for d in np.unique(dates)]
         risk = np.full(len(people), np.nan)
         flag = np.zeros(len(people), dtype=bool)
-        for day in np.unique(dates):
-            rows = np.flatnonzero(dates == day)
-            wanted = pd.Series(pd.unique(people.iloc[rows]), dtype="str")
-            scored = self.score(state["arrests"], state["persons"], wanted, pd.Timestamp(day))
+        for day, rows in groups:
+            asked = people if rows is None else people.iloc[rows]
+            wanted = distinct if rows is None else pd.Series(pd.unique(asked), dtype="str")
+            scored = self.score(state["arrests"], state["persons"], wanted, day)
             if not len(scored):
                 continue
-            at = position_in(people.iloc[rows], scored["PERSON_ID"])
+            at = position_in(asked, scored["PERSON_ID"])
             hit = at >= 0
-            risk[rows[hit]] = scored["risk"].to_numpy()[at[hit]]
-            flag[rows[hit]] = scored["recidivist"].to_numpy()[at[hit]]
+            where = np.flatnonzero(hit) if rows is None else rows[hit]
+            risk[where] = scored["risk"].to_numpy()[at[hit]]
+            flag[where] = scored["recidivist"].to_numpy()[at[hit]]
         out = pd.DataFrame({"PERSON_ID": people, "risk": risk, "recidivist": flag})
-        w = position_in(pd.Series(pd.unique(people), dtype="str"), state["withheld_people"])
+        w = position_in(distinct, state["withheld_people"])
         counts = state["withheld_counts"]
         withheld = int(counts[w[w >= 0]].sum()) if len(counts) else 0
         return out, withheld

@@ -39,6 +39,7 @@ from ._recidivism import (
 )
 from ._shards import (
     DEFAULT_N_SHARDS,
+    SHARED,
     TRUSTED_TYPES,
     ShardedForest,
     affected_shards,
@@ -74,6 +75,7 @@ __all__ = [
     "load_recidivism_config",
     "recidivist_label",
     "DEFAULT_N_SHARDS",
+    "SHARED",
     "TRUSTED_TYPES",
     "ShardedForest",
     "affected_shards",

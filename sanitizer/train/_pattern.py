@@ -417,7 +417,7 @@ class PairSampler(BaseEstimator):
             need = wanted - len(accepted)
             if need <= 0:
                 break
-            batch = int(need * 1.5 * n_shards) + 16
+            batch = min(int(need * 1.5 * n_shards) + 16, _MAX_BATCH)
             anchored = rng.random(batch) < self.anchored_fraction
             if len(anchors):
                 first = np.where(
@@ -439,6 +439,10 @@ class PairSampler(BaseEstimator):
             _, first_seen = np.unique(codes, return_index=True)
             accepted = codes[np.sort(first_seen)]
         return accepted[:wanted]
+
+
+#: Most candidate pairs drawn at once (bounds memory at ``nyc``; the draw loops until full).
+_MAX_BATCH = 4_000_000
 
 
 def _pair_shard(codes: np.ndarray, n_shards: int) -> np.ndarray:
@@ -634,8 +638,10 @@ class PatternPipeline:
         previous_model : ShardedForest
             The model to update (fitted by this pipeline's configuration).
         previous_training : TrainingSet, optional
-            What ``previous_model`` was fitted on; without it, the digests the model
-            stored are compared instead.
+            What ``previous_model`` was fitted on. Its per-shard digests are compared
+            with the new ones (and must match those the model stored when fitted:
+            a model fitted on other rows is refused); without it, the stored digests
+            are compared directly.
 
         Returns
         -------

@@ -306,30 +306,36 @@ class HistoryIndex:
 
     # -- ranking -----------------------------------------------------------------------------
     def _ranked(self, model, query, plans, k):
-        """Score every plan's candidates (one forest call per batch) and rank each plan.
+        """Score each query's candidates (one forest call per batch) and rank them.
 
-        Yields ``(frame, chosen)`` per plan: the result frame and the index rows it lists.
+        ``plans`` yields, for query rows 0, 1, ... in turn, the index rows to score; it
+        is consumed lazily, so unblocked plans of many queries are never all in memory.
+        Yields ``(frame, chosen)`` per query: the result frame and the index rows it lists.
         """
         budget = 2_000_000  # pairs per forest call: bounds memory on unblocked queries
-        start = 0
-        while start < len(plans):
-            stop, pairs = start, 0
-            while stop < len(plans) and (stop == start or pairs + len(plans[stop]) <= budget):
-                pairs += len(plans[stop])
-                stop += 1
-            batch = plans[start:stop]
-            sizes = np.array([len(p) for p in batch], dtype=np.int64)
-            left = np.repeat(np.arange(start, stop), sizes)
-            right = np.concatenate(batch) if batch else np.zeros(0, np.int64)
-            X = self.featurizer.pair_features(query, left, right, right_encoded=self._encoded)
-            score = _scores(model, X, self.n_jobs) if len(X) else np.zeros(0)
-            columns = {name: X[name].to_numpy(dtype=np.float64) for name in X.columns}
-            bounds = np.r_[0, np.cumsum(sizes)]
-            for j, rows in enumerate(batch):
-                part = slice(bounds[j], bounds[j + 1])
-                block = {name: values[part] for name, values in columns.items()}
-                yield self._explain(block, score[part], rows, k)
-            start = stop
+        batch, owners, pairs = [], [], 0
+        for i, rows in enumerate(plans):
+            if batch and pairs + len(rows) > budget:
+                yield from self._score_batch(model, query, batch, owners, k)
+                batch, owners, pairs = [], [], 0
+            batch.append(rows)
+            owners.append(i)
+            pairs += len(rows)
+        if batch:
+            yield from self._score_batch(model, query, batch, owners, k)
+
+    def _score_batch(self, model, query, batch, owners, k):
+        sizes = np.array([len(rows) for rows in batch], dtype=np.int64)
+        left = np.repeat(np.asarray(owners, dtype=np.int64), sizes)
+        right = np.concatenate(batch)
+        X = self.featurizer.pair_features(query, left, right, right_encoded=self._encoded)
+        score = _scores(model, X, self.n_jobs) if len(X) else np.zeros(0)
+        columns = {name: X[name].to_numpy(dtype=np.float64) for name in X.columns}
+        bounds = np.r_[0, np.cumsum(sizes)]
+        for j, rows in enumerate(batch):
+            part = slice(bounds[j], bounds[j + 1])
+            block = {name: values[part] for name, values in columns.items()}
+            yield self._explain(block, score[part], rows, k)
 
     def _explain(self, columns: dict, score: np.ndarray, rows: np.ndarray, k: int):
         """The top ``k`` of one query's scored candidates, with per-family similarities.
@@ -441,7 +447,7 @@ class HistoryIndex:
             in the order of ``complaints``.
         """
         query = self._prepare(complaints, k, history_days, block_m)
-        plans = [self._candidates(query, i, history_days, block_m) for i in range(len(query))]
+        plans = (self._candidates(query, i, history_days, block_m) for i in range(len(query)))
         frames = []
         for i, (frame, _) in enumerate(self._ranked(model, query, plans, k)):
             frames.append(frame.assign(query=str(query.keys[i])))
@@ -503,10 +509,12 @@ class HistoryIndex:
         query = self._prepare(complaints, k, history_days, block_m)
         n = len(query)
         windows = [self._window(query.start_s[i], history_days) for i in range(n)]
-        plans = [self._candidates(query, i, history_days, None, windows[i]) for i in range(n)]
-        kept = [int(self._near(query, i, p, block_m).sum()) for i, p in enumerate(plans)]
-        before = float(np.mean([len(p) for p in plans])) if n else float("nan")
-        after = float(np.mean(kept)) if n else float("nan")
+        before, after = np.zeros(n), np.zeros(n)
+        for i, (lo, hi) in enumerate(windows):
+            before[i] = hi - lo - int(lo <= self._own_position(str(query.keys[i])) < hi)
+            after[i] = len(self._candidates(query, i, history_days, block_m, (lo, hi)))
+        before = float(before.mean()) if n else float("nan")
+        after = float(after.mean()) if n else float("nan")
         out = {
             "block_m": float(block_m),
             "k": int(k),
@@ -521,6 +529,9 @@ class HistoryIndex:
         }
         if model is not None:
             top, lost = 0, 0
+            plans = (
+                self._candidates(query, i, history_days, None, windows[i]) for i in range(n)
+            )
             for i, (_, chosen) in enumerate(self._ranked(model, query, plans, k)):
                 top += len(chosen)
                 lost += int((~self._near(query, i, chosen, block_m)).sum())

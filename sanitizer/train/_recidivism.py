@@ -359,8 +359,10 @@ class RecidivismPipeline:
             Built on the new snapshot.
         previous_model : ShardedForest
         previous_training : TrainingSet, optional
-            What ``previous_model`` was fitted on; without it, the digests the model
-            stored are compared instead.
+            What ``previous_model`` was fitted on. Its per-shard digests are compared
+            with the new ones (and must match those the model stored when fitted:
+            a model fitted on other rows is refused); without it, the stored digests
+            are compared directly.
 
         Returns
         -------

@@ -15,7 +15,8 @@ What makes a cheap retrain *identical* to a retrain from scratch (same fingerpri
   shard's forest sees nearly all the data and the ensemble loses little against one
   unsharded forest, while a sealing still reaches one shard);
 - each shard's forest is seeded by :func:`shard_seed` (the pipeline seed and the shard
-  number) and sees only its own rows, in their order, so it is a function of those rows;
+  number) and sees only its own rows and the shared ones, in their order, so it is a
+  function of those rows;
 - which shards to refit is not guessed from the sealed record: :func:`shard_digests`
   hashes each shard's rows (features, labels, row keys) and :func:`affected_shards`
   compares the digests of the old and new training sets. Any change is caught, whatever
@@ -58,12 +59,15 @@ DEFAULT_N_SHARDS = 16
 SHARED = -1
 
 #: Types a skops file of this package's models may hold beyond skops' defaults, for
-#: ``skops.io.loads(data, trusted=TRUSTED_TYPES)``. Listed from
-#: ``skops.io.get_untrusted_types`` on a fitted sharded forest with its featurizers (the
-#: sklearn forests and trees themselves are trusted by skops; their node arrays are not).
+#: ``skops.io.loads(data, trusted=list(TRUSTED_TYPES))``. Listed from
+#: ``skops.io.get_untrusted_types`` on what is persisted: a pattern model (sharded forest
+#: and its pair featurizer) and the recidivism scorer (sharded forest and person history
+#: features). skops trusts the sklearn forests and trees themselves, not the node arrays
+#: of ``Tree``; anything else found in a file is refused.
 TRUSTED_TYPES = (
     "sanitizer.features._pairs.PairFeaturizer",
     "sanitizer.features._person.PersonHistoryFeatures",
+    "sanitizer.train._recidivism.RecidivismScorer",
     "sanitizer.train._shards.ShardedForest",
     "sklearn.tree._tree.Tree",
 )
@@ -76,6 +80,10 @@ MSG_NOT_SHARDED = "previous must be a fitted ShardedForest, got {kind}"
 MSG_OTHER_PARAMS = (
     "the previous model has other hyper-parameters ({names}); refit every shard (fit) "
     "instead of reusing its forests"
+)
+MSG_NOT_FITTED_ON = (
+    "the previous model was not fitted on the previous training set (shard(s) {shards} "
+    "differ from the digests it stored); pass the training set it was fitted on"
 )
 MSG_KEPT_SHARD_CHANGED = (
     "shard(s) {shards} changed since the previous model was fitted but are not among the "
@@ -220,8 +228,8 @@ def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) 
         raise ValueError(f"keys has {len(keys)} rows but X has {len(values)}")
     columns = _key_columns(keys)
     header = repr((names, values.shape[1:], y.dtype.str, [(n, k) for n, k, _ in columns]))
-    out = np.empty(n_shards, dtype=object)
-    for s, rows in enumerate(_shard_rows(shard, n_shards)):
+
+    def rows_digest(rows: np.ndarray) -> bytes:
         digest = hashlib.sha256(header.encode())
         digest.update(np.int64(len(rows)).tobytes())
         digest.update(values[rows].tobytes())
@@ -231,6 +239,19 @@ def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) 
                 digest.update(np.ascontiguousarray(column[rows]).tobytes())
             else:
                 _feed_strings(digest, column[rows])
+        return digest.digest()
+
+    # the shared rows are hashed once; each shard adds its own rows and where they fall
+    # among the shared ones (the forest sees them interleaved, in row order)
+    shared = shard == SHARED
+    common = rows_digest(np.flatnonzero(shared))
+    out = np.empty(n_shards, dtype=object)
+    for s, rows in enumerate(_shard_rows(shard, n_shards)):
+        digest = hashlib.sha256(b"shard-digest-v1")
+        digest.update(common)
+        digest.update(rows_digest(rows[~shared[rows]]))
+        digest.update(np.packbits(shared[rows]).tobytes())
+        digest.update(np.int64(len(rows)).tobytes())
         out[s] = digest.hexdigest()
     return out
 
@@ -382,7 +403,9 @@ class ShardedForest(ClassifierMixin, BaseEstimator):
         fitted = self._fit_shards(X, y, shard, range(int(self.n_shards)))
         return self._finish(X, y, shard, digests, [fitted[s] for s in range(int(self.n_shards))])
 
-    def refit(self, X, y, previous: ShardedForest, shards, shard=None, keys=None) -> ShardedForest:
+    def refit(
+        self, X, y, previous: ShardedForest, shards=None, shard=None, keys=None
+    ) -> ShardedForest:
         """Fit only ``shards`` on the new rows; take every other shard's forest from ``previous``.
 
         The result equals ``fit(X, y, shard, keys)`` (same fingerprint) whenever the kept
@@ -395,8 +418,9 @@ class ShardedForest(ClassifierMixin, BaseEstimator):
             As for :meth:`fit`: the *new* training rows.
         previous : ShardedForest
             Fitted with the same hyper-parameters.
-        shards : iterable of int
-            The shards to refit, e.g. :func:`affected_shards` of the old and new digests.
+        shards : iterable of int, optional
+            The shards to refit; by default those whose digest differs from
+            ``previous.shard_digests_`` (:func:`affected_shards`).
 
         Returns
         -------
@@ -409,8 +433,13 @@ class ShardedForest(ClassifierMixin, BaseEstimator):
         if differing:
             raise ValueError(MSG_OTHER_PARAMS.format(names=", ".join(differing)))
         X, y, shard, digests = self._prepare(X, y, shard, keys)
+        if shards is None:
+            shards = affected_shards(previous.shard_digests_, digests)
         which = sorted({int(s) for s in shards})
-        _check_shard(np.asarray(which, dtype=np.int64), len(which), int(self.n_shards))
+        if which and (which[0] < 0 or which[-1] >= int(self.n_shards)):
+            raise ValueError(
+                f"shards to refit must lie in [0, {self.n_shards}); got {which[0]}..{which[-1]}"
+            )
         kept = np.setdiff1d(np.arange(int(self.n_shards)), which)
         stale = kept[previous.shard_digests_[kept] != digests[kept]]
         if len(stale):
@@ -480,8 +509,10 @@ def refit_shards(
         The model to update. Anything else than a sharded forest with the same
         hyper-parameters is not reused: every shard is fitted.
     previous_digests : array of str, optional
-        :func:`shard_digests` of the rows ``previous`` was fitted on; default its
-        ``shard_digests_``.
+        :func:`shard_digests` of the old training rows. They must equal the digests
+        ``previous`` stored when it was fitted (``shard_digests_``), which decide the
+        affected shards either way; a mismatch means ``previous`` was fitted on other
+        rows, and is an error.
 
     Returns
     -------
@@ -494,9 +525,10 @@ def refit_shards(
     reusable = isinstance(previous, ShardedForest) and hasattr(previous, "estimators_")
     if not reusable or _differing_params(model, previous):
         return model.fit(X, y, shard=shard, keys=keys), every
-    values = X.reset_index(drop=True) if isinstance(X, pd.DataFrame) else X
-    keys = None if keys is None else keys.reset_index(drop=True)
-    digests = shard_digests(values, y, shard, int(model.n_shards), keys)
-    old = previous.shard_digests_ if previous_digests is None else previous_digests
-    affected = affected_shards(old, digests)
-    return model.refit(X, y, previous, affected, shard=shard, keys=keys), affected
+    if previous_digests is not None:
+        stored = previous.shard_digests_
+        mismatch = np.flatnonzero(np.asarray(previous_digests, dtype=object) != stored)
+        if len(previous_digests) != len(stored) or len(mismatch):
+            raise ValueError(MSG_NOT_FITTED_ON.format(shards=mismatch.tolist()))
+    fitted = model.refit(X, y, previous, shards=None, shard=shard, keys=keys)
+    return fitted, affected_shards(previous.shard_digests_, fitted.shard_digests_)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -154,3 +156,59 @@ def _forget_batch(store, batch: str) -> None:
 
     with store.engine.begin() as conn:
         conn.execute(text("DELETE FROM recorded_exclusions WHERE batch_id = :b"), {"b": batch})
+
+
+def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(served, tmp_path, clean_env):
+    """``mlflow models serve`` has no certificate checks, but its guard still re-reads."""
+    import mlflow.pyfunc
+    from sqlalchemy import text
+
+    from sanitizer.certify import ModelStore
+    from sanitizer.tables import make_frame, write_table
+
+    store = ModelStore.for_home(served.home)
+    folder = tmp_path / "model"
+    shutil.copytree(store.model_dir(store.certified("recidivism")), folder)
+    overrides = {
+        "serving_data": str(served.data),
+        "serving_home": str(served.home.path),
+        "serving_as_of": AS_OF.isoformat(),
+    }
+    model = mlflow.pyfunc.load_model(str(folder), model_config=overrides)
+    records = served.snapshot.records
+    clean = records[~records["excluded"].to_numpy(dtype=bool)]
+    only_open = clean.groupby("person_id")["status"].agg(lambda s: bool((s == "OPEN").all()))
+    person = sorted(only_open.index[only_open.to_numpy(dtype=bool)])[0]
+    keys = clean.loc[clean["person_id"] == person, "arrest_key"].tolist()
+    assert np.isfinite(model.predict(pd.DataFrame({"PERSON_ID": [person]}))["risk"].iloc[0])
+
+    dismissals = make_frame(
+        "court_events",
+        [
+            {
+                "EVENT_ID": f"TEST-SEAL-{key}",
+                "ARREST_KEY": key,
+                "EVENT_TYPE": "DISPOSITION",
+                "EVENT_DATE": pd.Timestamp("2026-05-01"),
+                "SOURCE": "OCA",
+                "DISPOSITION": "DISMISSAL",
+                "ENTIRE_INSTRUMENT": True,
+            }
+            for key in keys
+        ],
+    )
+    registry = Registry(served.home)
+    applied = registry.apply_events(
+        served.tables, write_table(dismissals, "court_events", tmp_path), AS_OF
+    )
+    try:
+        assert set(keys) <= set(applied["newly_excluded"]["strict"])
+        out = model.predict(pd.DataFrame({"PERSON_ID": [person]}))
+        assert np.isnan(out["risk"].iloc[0]) and not out["recidivist"].iloc[0]
+        detail = audit_entries(served.home)[-1]["detail"]
+        assert detail["filtered_candidates"] >= len(keys) and detail["version"] is None
+    finally:
+        with registry.store.engine.begin() as conn:
+            batches = "SELECT batch_id FROM recorded_events WHERE event_id LIKE 'TEST-SEAL-%'"
+            conn.execute(text(f"DELETE FROM recorded_exclusions WHERE batch_id IN ({batches})"))
+            conn.execute(text("DELETE FROM recorded_events WHERE event_id LIKE 'TEST-SEAL-%'"))

@@ -1,0 +1,155 @@
+"""The model commands end to end on the tiny world: retrain, verify, prove-absent, events.
+
+One home is shared by the tests of this module, in order: certify, verify, prove, tamper
+and restore, then seal a used record and watch the model decertified and recertified.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+
+import pytest
+from typer.testing import CliRunner
+
+from sanitizer._demo import sealing_events
+from sanitizer._home import Home
+from sanitizer.certify import ModelStore
+from sanitizer.cli import app
+from sanitizer.registry import Registry
+
+AS_OF = "2026-06-01"
+runner = CliRunner()
+
+
+def cli(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def as_json(result):
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory, mlflow_db_template):
+    import os
+
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    folder = tmp_path_factory.mktemp("commands") / "home"
+    folder.mkdir()
+    shutil.copy(mlflow_db_template, folder / "mlflow.db")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def certified(home, tiny_world):
+    result = cli(
+        "retrain", "patternizr", "--crime-type", "burglary", "--data", tiny_world,
+        "--trees", 8, "--as-of", AS_OF, "--home", home, "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = as_json(result)
+    assert payload["certified"] and payload["model_uri"] == "models:/patternizr-burglary/1"
+    return payload
+
+
+def test_retrain_prints_the_contract_json(certified):
+    assert set(certified) >= {
+        "certified", "model_uri", "version", "run_id", "fingerprint", "snapshot_digest",
+        "policy", "valid_until", "gates", "metrics",
+    }  # fmt: skip
+    assert all(g["passed"] for g in certified["gates"].values())
+    assert certified["version"] == 1 and certified["policy"] == "strict"
+
+
+def test_verify_passes_without_data_and_lists_the_skipped_checks(certified, home):
+    result = cli("verify", "models:/patternizr-burglary@certified", "--as-of", AS_OF,
+                 "--home", home, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = as_json(result)
+    assert payload["compliant"]
+    assert set(payload["checks"]) == {
+        "signature", "artifact_digest", "registry_current", "valid_until"
+    }  # fmt: skip
+    assert payload["skipped"] == ["provenance", "fitted_state", "invariance"]
+
+
+def test_an_excluded_arrest_has_an_absence_proof_and_a_used_one_has_none(
+    certified, home, tmp_path, tiny_tables
+):
+    from sanitizer.registry import build_snapshot
+
+    snapshot = build_snapshot(tiny_tables, date.fromisoformat(AS_OF), "strict")
+    excluded = snapshot.excluded_keys[0]
+    result = cli("lineage", "prove-absent", "models:/patternizr-burglary/1", excluded,
+                 "--home", home)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    proof = tmp_path / "proof.json"
+    proof.write_text(result.stdout)
+    checked = cli("lineage", "check-proof", proof, "--json")
+    assert checked.exit_code == 0 and as_json(checked)["valid"]
+    assert as_json(checked)["root"] == json.loads(result.stdout)["root"]
+    used = sorted(set(tiny_tables["arrests"]["ARREST_KEY"]) - set(snapshot.excluded_keys))[0]
+    refused = cli("lineage", "prove-absent", "models:/patternizr-burglary/1", used,
+                  "--home", home, "--json")  # fmt: skip
+    assert refused.exit_code == 1
+    assert "among the arrests" in refused.output
+
+
+def test_tampering_with_the_model_or_its_certificate_fails_verify(certified, home):
+    store = ModelStore.for_home(Home.resolve(home))
+    ref = store.resolve("models:/patternizr-burglary/1")
+    folder = store.model_dir(ref)
+    weights = sorted((folder / "artifacts").rglob("*.skops"))[0]
+    original = weights.read_bytes()
+    weights.write_bytes(original + b"\0")
+    try:
+        result = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF,
+                     "--home", home, "--json")  # fmt: skip
+        assert result.exit_code == 1
+        payload = as_json(result)
+        assert not payload["checks"]["artifact_digest"]["passed"]
+        assert payload["checks"]["signature"]["passed"]
+    finally:
+        weights.write_bytes(original)
+    certificate = folder.parent / "certificate.json"
+    text = certificate.read_text()
+    document = json.loads(text)
+    document["valid_until"] = "2099-01-01"
+    certificate.write_text(json.dumps(document))
+    try:
+        result = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF,
+                     "--home", home, "--json")  # fmt: skip
+        assert result.exit_code == 1
+        assert not as_json(result)["checks"]["signature"]["passed"]
+    finally:
+        certificate.write_text(text)
+    again = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF, "--home", home)
+    assert again.exit_code == 0, again.output
+
+
+def test_sealing_a_used_record_decertifies_and_retrains(certified, home, tiny_world, tiny_tables):
+    registry = Registry(Home.resolve(home))
+    events = sealing_events(tiny_tables, registry, home / "events.csv", date.fromisoformat(AS_OF))
+    if events is None:
+        pytest.skip("the tiny world has no open arrest the burglary model used")
+    result = cli("events", "apply", events, "--data", tiny_world, "--as-of", AS_OF,
+                 "--home", home, "--json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = as_json(result)
+    assert payload["decertified"] == ["models:/patternizr-burglary/1"], (payload, events.read_text())
+    assert payload["recertified"] == ["models:/patternizr-burglary/2"]
+    assert payload["refused"] == []
+    old = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF, "--home", home,
+              "--json")  # fmt: skip
+    assert old.exit_code == 1
+    assert not as_json(old)["checks"]["registry_current"]["passed"]
+    store = ModelStore.for_home(Home.resolve(home))
+    assert store.get("patternizr-burglary", 1).status == "decertified"
+    served = store.certified("patternizr-burglary")
+    assert served.version == 2
+    # the recertified model is exactly a from-scratch retrain on the new snapshot
+    fresh = cli("retrain", "patternizr", "--crime-type", "burglary", "--data", tiny_world,
+                "--trees", 8, "--as-of", AS_OF, "--home", home, "--json")  # fmt: skip
+    assert as_json(fresh)["fingerprint"] == served.tag("fingerprint")
