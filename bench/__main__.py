@@ -8,6 +8,8 @@ from pathlib import Path
 
 from . import bench_foundation, lineage_section, models_section, registry_section
 from ._harness import ROOT, write_results
+from .bench_compliance import run as run_compliance
+from .bench_serving import run as run_serving
 from .bench_unlearning import run as run_unlearning
 from .peers_section import run as run_peers
 
@@ -26,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     sections.append(models_section.run(args.scale, data))
     sections.append(run_peers(args.scale, data))
     sections.append(run_unlearning(args.scale, data))
+    sections.append(run_compliance(args.scale, data))
+    sections.append(run_serving(args.scale, data))
     path = write_results(args.scale, sections)
     for s in sections:
         for r in s.results:

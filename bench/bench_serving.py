@@ -8,11 +8,14 @@ gates: this measures serving, not certification). Then, in one process:
   lineage index, the artifact digest over a private copy of the model folder) and the
   pyfunc load from skops files. Target ≤ 1 s, held to the median of ``LOADS`` loads after
   a first one (which also pays imports; reported beside).
-- guard overhead on a ``BATCH``-row recidivism request (distinct persons with clean
-  arrests): ``GuardedModel.predict`` (certification re-check, column check, current-data
-  cache look-up, output in request order, the audit entry) against the bare model on the
-  same clean rows (``RecidivismScorer.score`` on those persons' clean arrests). Target
-  ≤ 5%, on the best of ``REPEATS`` interleaved runs of each. The first request, which
+- guard overhead on a ``BATCH``-row recidivism request: ``GuardedModel.predict``
+  (certification re-check, column check, current-data cache look-up, the withheld
+  count, the audit entry) against the bare model answering the same rows from the same
+  clean data (the service's ``predict``: the scorer on those persons' clean arrests, one
+  answer per request row). The batch is ``BATCH`` distinct persons drawn from the
+  persons table, so it mixes people with clean history and people with none (sealed
+  only). Target ≤ 5%, on the medians of ``REPEATS`` interleaved runs of each (best-of
+  and CPU-time ratios reported beside: the machine is shared and noisy). The first request, which
   sanitizes the data folder against the registry, is reported beside.
 
 Run ``python -m bench.bench_serving [tiny|small]`` to print the figures.
@@ -36,7 +39,7 @@ from ._harness import Section
 AS_OF = date(2026, 6, 1)
 BATCH = 10_000
 LOADS = 5
-REPEATS = 7
+REPEATS = 21
 TARGET_LOAD_S = 1.0
 TARGET_OVERHEAD = 0.05
 
@@ -115,7 +118,7 @@ def measure(data: Path) -> dict:
 
     tables = read_tables(data)
     with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp:
-        home, scorer, train_s = certified_home(tables, Path(tmp) / "home")
+        home, _, train_s = certified_home(tables, Path(tmp) / "home")
 
         def load():
             return load_certified("recidivism", as_of=AS_OF, home=home, data=data)
@@ -134,9 +137,7 @@ def measure(data: Path) -> dict:
         first_request = time.perf_counter() - started
         state = model.guard._prepared()[1]  # noqa: SLF001 - the cached clean rows
 
-        arrests = state["arrests"]
-        prior = arrests.loc[arrests["ARREST_DATE"] < pd.Timestamp(AS_OF), "PERSON_ID"]
-        people = np.sort(prior.unique().astype(str))
+        people = np.sort(tables["persons"]["PERSON_ID"].unique().astype(str))
         rng = np.random.default_rng(0)
         chosen = rng.choice(people, size=min(BATCH, len(people)), replace=False)
         frame = pd.DataFrame({"PERSON_ID": pd.Series(chosen, dtype="str")})
@@ -144,37 +145,38 @@ def measure(data: Path) -> dict:
         service = model.guard.service
 
         def bare():
+            return service.predict(state, frame, AS_OF)
+
+        def scorer_only():
             return service.score(state["arrests"], state["persons"], wanted, pd.Timestamp(AS_OF))
 
-        bare_s, guarded_s = [], []
-        for _ in range(REPEATS):
-            started = time.perf_counter()
-            expected = bare()
-            bare_s.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            got = model.predict(frame)
-            guarded_s.append(time.perf_counter() - started)
-        same = np.array_equal(
-            got.set_index("PERSON_ID").loc[expected["PERSON_ID"], "risk"].to_numpy(),
-            expected["risk"].to_numpy(),
-        )
-        everyone = time.perf_counter()
-        scorer.score(
-            {"arrests": state["arrests"], "persons": state["persons"]},
-            as_of=AS_OF,
-            person_ids=wanted,
-        )
-        everyone = time.perf_counter() - everyone
+        runs = {"bare": bare, "guarded": lambda: model.predict(frame), "scorer": scorer_only}
+        wall = {name: [] for name in runs}
+        cpu = {name: [] for name in runs}
+        for i in range(REPEATS):  # interleaved, alternating the order
+            for name in list(runs) if i % 2 == 0 else list(runs)[::-1]:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                runs[name]()
+                wall[name].append(time.perf_counter() - started)
+                cpu[name].append(time.process_time() - cpu_started)
+        expected, got = bare(), model.predict(frame)
+        scored = scorer_only()
+        same = expected.equals(got)
     return {
         "train_s": train_s,
         "first_load_s": first_load,
         "load_s": statistics.median(loads),
         "first_request_s": first_request,
         "rows": len(frame),
-        "bare_s": min(bare_s),
-        "guarded_s": min(guarded_s),
-        "overhead": min(guarded_s) / min(bare_s) - 1.0,
-        "scorer_on_all_clean_s": everyone,
+        "scored": int(len(scored)),
+        "bare_s": statistics.median(wall["bare"]),
+        "guarded_s": statistics.median(wall["guarded"]),
+        "scorer_s": statistics.median(wall["scorer"]),
+        "bare_min_s": min(wall["bare"]),
+        "guarded_min_s": min(wall["guarded"]),
+        "overhead": statistics.median(wall["guarded"]) / statistics.median(wall["bare"]) - 1,
+        "overhead_min": min(wall["guarded"]) / min(wall["bare"]) - 1,
+        "overhead_cpu": statistics.median(cpu["guarded"]) / statistics.median(cpu["bare"]) - 1,
         "same_answers": bool(same),
     }
 
@@ -189,7 +191,7 @@ def run(scale: str, data: Path) -> Section:
         "s",
         f"≤ {TARGET_LOAD_S:g} s",
         figures["load_s"] <= TARGET_LOAD_S,
-        f"first load in the process {figures['first_load_s']:.2f} s (imports included); "
+        f"first load in the process {figures['first_load_s']:.2f} s; "
         "checks: status, alias, signature, expiry, lineage index, artifact digest",
     )
     section.add(
@@ -198,9 +200,12 @@ def run(scale: str, data: Path) -> Section:
         "%",
         f"≤ {100 * TARGET_OVERHEAD:g}%",
         figures["overhead"] <= TARGET_OVERHEAD and figures["same_answers"],
-        f"guarded {figures['guarded_s']:.3f} s vs bare model {figures['bare_s']:.3f} s "
-        f"(best of {REPEATS}); same answers: {figures['same_answers']}; scorer over every "
-        f"clean person then filtered {figures['scorer_on_all_clean_s']:.3f} s",
+        f"median of {REPEATS} interleaved: guarded {figures['guarded_s']:.3f} s, bare model "
+        f"{figures['bare_s']:.3f} s (scorer alone {figures['scorer_s']:.3f} s); best-of "
+        f"overhead {100 * figures['overhead_min']:+.1f}%, CPU-time overhead "
+        f"{100 * figures['overhead_cpu']:+.1f}%; {figures['scored']:,} of the persons have "
+        f"clean history, the rest get the no-history answer; same answers: "
+        f"{figures['same_answers']}",
     )
     section.add(
         "first request (sanitize the data folder against the registry)",

@@ -159,6 +159,7 @@ def retrain_decertified(
             registry=registry,
             progress=progress,
             actor=actor,
+            previous=item.ref,
         )
         results.append(result)
         if result.certified:
@@ -200,4 +201,10 @@ def apply_events(
         )
         enforcement.recertified, enforcement.refused = recertified, refused
         enforcement.retrains = results
-    return {**applied, **enforcement.to_dict(), "_results": enforcement.retrains}
+    shards = {r.model_uri: r.retrained_shards for r in enforcement.retrains if r.certified}
+    return {
+        **applied,
+        **enforcement.to_dict(),
+        "retrained_shards": shards,
+        "_results": enforcement.retrains,
+    }

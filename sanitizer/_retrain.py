@@ -82,6 +82,7 @@ class RetrainResult:
     used_arrests: int = 0
     overrides: dict = field(default_factory=dict)
     mitigate: str | None = None
+    retrained_shards: list[int] | None = None
 
     @property
     def model_uri(self) -> str | None:
@@ -101,6 +102,7 @@ class RetrainResult:
             "metrics": self.metrics,
             "reasons": self.reasons,
             "name": self.name,
+            "retrained_shards": self.retrained_shards,
         }
 
 
@@ -114,6 +116,50 @@ def _pipeline(kind: str, crime_type: str | None, seed: int, overrides: Mapping):
     if overrides.get("n_estimators"):
         config["classifier"]["n_estimators"] = int(overrides["n_estimators"])
     return RecidivismPipeline(seed=seed, config=config)
+
+
+class _Incremental:
+    """A pipeline whose ``fit`` retrains only the shards whose rows changed (SISA).
+
+    Everything else is the wrapped pipeline's. The result equals a from-scratch sharded
+    fit on the same training set (``ShardedForest.refit`` checks every shard it keeps
+    against the digests stored with it), so the lineage checks judge it unchanged.
+    """
+
+    def __init__(self, pipeline, previous_model):
+        self._pipeline = pipeline
+        self._previous = previous_model
+        self.affected: list[int] | None = None
+
+    def __getattr__(self, name):
+        return getattr(self._pipeline, name)
+
+    def fit(self, training):
+        model, affected = self._pipeline.refit(training, self._previous)
+        if self.affected is None:  # the first fit is the model's; later ones are checks
+            self.affected = [int(a) for a in affected]
+        return model
+
+
+def _previous_forest(store: ModelStore, ref, kind: str):
+    """The sharded forest of a version, read from its skops files (trusted types only).
+
+    Its certificate must still match the stored files: a decertified model is reused
+    only because its data changed, never if its weights did.
+    """
+    from ._verify import load_certificate
+    from .serve import load_weights
+
+    certificate = load_certificate(store, ref)
+    folder = store.model_dir(ref)
+    try:
+        if artifact_digest(folder) != certificate.artifact_sha256:
+            return None
+        files = {p.stem: str(p) for p in sorted((folder / "artifacts").rglob("*.skops"))}
+        weights = load_weights(files)
+    finally:
+        store.delete_local_copy(folder, ref)
+    return weights.get("model" if kind == "patternizr" else "classifier")
 
 
 def _judge(kind, pipeline, clean: Tables, training, model, mitigate, gates_config):
@@ -216,12 +262,16 @@ def retrain(
     registry: Registry | None = None,
     progress: Progress | None = None,
     actor: str = "cli",
+    previous=None,
     _fail_at: str | None = None,
 ) -> RetrainResult:
     """Train, check, gate, and certify or refuse one model; see the module docstring.
 
-    ``_fail_at`` names a step at which to raise (tests inject crashes there to prove the
-    alias never moves to a half-written version).
+    ``previous`` (a ``ModelVersionRef``) retrains incrementally: only the shards whose
+    training rows changed since that version are refitted, the rest are its own forests
+    (the result is identical to a full retrain; see ``_Incremental``). ``_fail_at`` names
+    a step at which to raise (tests inject crashes there to prove the alias never moves
+    to a half-written version).
     """
     name = model_name(kind, crime_type)
     say = progress or (lambda _step: None)
@@ -235,11 +285,16 @@ def retrain(
 
     say("sanitize, train and lineage checks")
     pipeline = _pipeline(kind, crime_type, seed, overrides)
+    if previous is not None:
+        forest = _previous_forest(ModelStore.for_home(home), previous, kind)
+        if forest is not None and hasattr(pipeline, "refit"):
+            pipeline = _Incremental(pipeline, forest)
     checks = run_checks(
         pipeline, raw, snapshot, lambda t: build_snapshot(t, as_of, policy), seed=seed
     )
     training, model = checks.training, checks.model
     model_fingerprint = fingerprint(model)
+    affected = getattr(pipeline, "affected", None)
     data = sanitize(raw, snapshot)
     derived = {"training_rows": (training.row_keys, _row_key_columns(training))}
     commitments = commit_tables(data.tables, derived)
@@ -292,6 +347,7 @@ def retrain(
         used_arrests=int(len(used)),
         overrides=overrides,
         mitigate=mitigate,
+        retrained_shards=affected,
     )
     with store.run(name, run_tags) as run_id:
         result.run_id = run_id

@@ -16,11 +16,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from ._errors import Refused
+from ._errors import Refused, SanitizerError
 from ._home import Home
 from .certify import Certificate, LineageIndex, ModelStore, ModelVersionRef, artifact_digest
 from .lineage import PROOF_FORMAT, fingerprint, run_checks
-from .registry import MerkleTree, Registry, build_snapshot, export_public_key
+from .registry import MerkleTree, Registry, build_snapshot, load_signing_key
 from .tables import Tables
 
 __all__ = ["VERIFY_CHECKS", "verify_model", "prove_absent", "load_certificate"]
@@ -74,8 +74,11 @@ def verify_model(
         return _verdict(ref, checks, skipped=[c for c in VERIFY_CHECKS if c != "signature"])
 
     say("signature")
-    public = export_public_key(home.path)
-    signed = certificate.verify(public)
+    try:
+        public = load_signing_key(home.path, create=False).public_key_pem
+    except (OSError, ValueError, SanitizerError):
+        public = None
+    signed = public is not None and certificate.verify(public)
     matches = certificate.model_name == ref.name and certificate.model_version == ref.version
     checks["signature"] = _check(
         signed and matches,
@@ -204,7 +207,10 @@ def prove_absent(home: Home, uri: str, arrest_key: str) -> dict:
             f"certified root {str(committed)[:16]}…; the lineage artifacts were altered"
         )
     if arrest_key in tree:
-        raise Refused(f"{arrest_key} is among the arrests {ref.uri} was trained with")
+        raise Refused(
+            f"{arrest_key} is among the arrests of the clean data {ref.uri} was trained on "
+            "(the committed key set); no absence proof exists"
+        )
     return {
         "absent": True,
         "format": PROOF_FORMAT,

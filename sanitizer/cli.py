@@ -537,6 +537,7 @@ def events_apply(
         "recorded": result["recorded"],
         "skipped": result["skipped"],
         "reasons": result["reasons"],
+        "retrained_shards": result["retrained_shards"],
     }
 
     def human():

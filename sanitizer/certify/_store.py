@@ -124,9 +124,11 @@ class ModelStore:
     def __init__(self, tracking_uri: str, artifacts_root: Path | None = None):
         # MLflow logs its database migrations and emits warnings on stderr at INFO level;
         # a command's stderr is for its progress and errors.
-        logging.getLogger("mlflow").setLevel(logging.WARNING)
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
         from mlflow import MlflowClient
+
+        logging.getLogger("mlflow").setLevel(logging.WARNING)
 
         self.tracking_uri = tracking_uri
         self.artifacts_root = None if artifacts_root is None else Path(artifacts_root)

@@ -297,7 +297,7 @@ class PairFeaturizer(BaseEstimator):
         if any(narratives):
             self.tfidf_.fit(narratives)
         else:  # an empty vocabulary is legitimate for an empty or silent type
-            self.tfidf_.fit(["__empty__"])
+            self.tfidf_.set_params(min_df=1).fit(["__empty__"])
         self.mo_values_, self.mo_rarity_ = {}, {}
         for column in self.mo_columns:
             values, counts = _categories(data[column])
@@ -375,12 +375,14 @@ class PairFeaturizer(BaseEstimator):
         for column in self.mo_columns:
             values = arrow_strings(data[column])
             code = position_in(values, self.mo_values_[column].astype(str))
-            # values the fit never saw: their own codes (they still match each other),
-            # with the rarity of a value seen once
+            # values the fit never saw: codes from a stable hash of the value, so that a
+            # query and a history encoded separately agree (equal values still match each
+            # other, different ones never do), with the rarity of a value seen once
             unseen = (code < 0) & data[column].notna().to_numpy()
             if unseen.any():
-                extra = pd.factorize(data[column].to_numpy(dtype=object)[unseen])[0]
-                code[unseen] = len(self.mo_values_[column]) + extra
+                raw = data[column].to_numpy(dtype=object)[unseen].astype(str)
+                hashed = pd.util.hash_array(raw.astype(object)) & np.uint64(0x3FFFFFFF)
+                code[unseen] = len(self.mo_values_[column]) + hashed.astype(np.int64)
             rarity = self.mo_rarity_[column]
             unseen_rarity = np.log(self.n_complaints_ + 1.0)
             weight = np.where(code >= 0, unseen_rarity, np.nan)

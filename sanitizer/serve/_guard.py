@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -159,9 +160,13 @@ class CurrentData:
     def today(self) -> date:
         return self.as_of or datetime.now(UTC).date()
 
-    def current(self) -> Current:
-        """The clean tables for today and the current registry (rebuilt when stale)."""
-        as_of, generation = self.today(), self.generation()
+    def current(self, generation: tuple[int, int] | None = None) -> Current:
+        """The clean tables for today and the current registry (rebuilt when stale).
+
+        ``generation`` is :meth:`generation` when the caller has just read it.
+        """
+        as_of = self.today()
+        generation = self.generation() if generation is None else generation
         with self._lock:
             found = self._current
             if found is not None and found.as_of == as_of and found.generation == generation:
@@ -190,8 +195,12 @@ class InferenceGuard:
         The packaged model config (``name``, ``policy``, ``input_columns``,
         ``required_columns`` and the ``serving_*`` overrides).
     service : object
-        Has ``prepare(current) -> state`` (cached per :class:`Current`) and
-        ``predict(state, frame, as_of) -> (DataFrame, withheld count)``.
+        Has ``prepare(current) -> state`` (cached per :class:`Current`),
+        ``predict(state, frame, as_of) -> DataFrame`` (the model's answer, one per
+        request row or query) and ``withheld(state, frame, answer) -> int`` (what the
+        clean data left out, for the audit entry). A service whose count needs only the
+        request sets ``withheld_from_request = True``; the guard then counts in a worker
+        thread while the model computes (Arrow kernels release the GIL).
     """
 
     def __init__(self, config, service):
@@ -214,13 +223,14 @@ class InferenceGuard:
         as_of = date.fromisoformat(as_of_text) if as_of_text else None
         self.data = CurrentData(Path(data), home, str(self.config["policy"]), as_of)
         self._state: tuple[Current, object] | None = None
+        self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guard-count")
 
     @property
     def home(self) -> Home:
         return self.data.home
 
-    def _prepared(self) -> tuple[Current, object]:
-        current = self.data.current()
+    def _prepared(self, generation=None) -> tuple[Current, object]:
+        current = self.data.current(generation)
         state = self._state
         if state is None or state[0] is not current:
             state = (current, self.service.prepare(current))
@@ -245,15 +255,25 @@ class InferenceGuard:
             }
         )
 
-    def predict(self, model_input) -> pd.DataFrame:
-        """Answer one request, guarded and audited."""
+    def predict(self, model_input, generation: tuple[int, int] | None = None) -> pd.DataFrame:
+        """Answer one request, guarded and audited.
+
+        ``generation``: the registry's :meth:`CurrentData.generation`, when the caller
+        (:class:`~sanitizer.serve.GuardedModel`) has just read it for its own check.
+        """
         rows = len(model_input) if hasattr(model_input, "__len__") else 0
         try:
             frame = as_frame(model_input)
             rows = len(frame)
             check_columns(frame, self.allowed, self.required, self.name)
-            current, state = self._prepared()
-            out, withheld = self.service.predict(state, frame, current.as_of)
+            current, state = self._prepared(generation)
+            if getattr(self.service, "withheld_from_request", False):
+                counting = self._counter.submit(self.service.withheld, state, frame, None)
+                out = self.service.predict(state, frame, current.as_of)
+                withheld = counting.result()
+            else:
+                out = self.service.predict(state, frame, current.as_of)
+                withheld = self.service.withheld(state, frame, out)
         except (Refused, BadInput) as error:
             self.audit("REFUSED", rows, 0, str(error))
             raise

@@ -92,7 +92,7 @@ class GuardedModel:
         Columns a request may carry.
     """
 
-    def __init__(self, *, ref, certificate, pyfunc, store, home, as_of, policy):
+    def __init__(self, *, ref, certificate, pyfunc, store, as_of, policy):
         self.name = ref.name
         self.version = ref.version
         self.uri = ref.uri
@@ -102,7 +102,6 @@ class GuardedModel:
         self.kind = self._model.guard.config["kind"]
         self.input_columns = list(self._model.guard.allowed)
         self._store = store
-        self._home = home
         self._as_of = as_of
         self._policy = policy
         self._index = LineageIndex(self.guard.data.registry.store.engine)
@@ -119,7 +118,7 @@ class GuardedModel:
         """The pyfunc's :class:`~sanitizer.serve._guard.InferenceGuard`."""
         return self._model.guard
 
-    def still_certified(self) -> str | None:
+    def still_certified(self, generation: tuple[int, int] | None = None) -> str | None:
         """None while the model may serve, else why not (and it stays refused)."""
         with self._lock:
             if self._refusal is not None:
@@ -130,7 +129,7 @@ class GuardedModel:
                     uri=self.uri, valid_until=self.certificate.valid_until, as_of=as_of
                 )
                 return self._refusal
-            generation = self.guard.data.generation()
+            generation = self.guard.data.generation() if generation is None else generation
             if generation != self._generation:
                 sealed = self._index.excluded_since(self.name, self.version, self._policy)
                 if sealed:
@@ -140,19 +139,28 @@ class GuardedModel:
                     return self._refusal
                 self._generation = generation
             if time.monotonic() - self._checked_at > RECHECK_SECONDS:
-                reason = _status_problem(self._store, self._store.get(self.name, self.version))
+                try:
+                    reason = _status_problem(self._store, self._store.get(self.name, self.version))
+                except Refused as error:  # the version itself is gone
+                    reason = str(error)
                 self._checked_at = time.monotonic()
                 if reason:
                     self._refusal = reason
             return self._refusal
 
     def predict(self, frame) -> pd.DataFrame:
-        """Answer one request (DataFrame, records or dict of columns), guarded and audited."""
-        reason = self.still_certified()
+        """Answer one request (DataFrame, records or dict of columns), guarded and audited.
+
+        Calls the loaded pyfunc's guard directly (MLflow's wrapper adds nothing for a
+        model without an input schema), handing it the registry generation just read
+        for the certification check, so a request reads it once.
+        """
+        generation = self.guard.data.generation()
+        reason = self.still_certified(generation)
         if reason is not None:
             self.guard.audit("REFUSED", len(frame) if hasattr(frame, "__len__") else 0, 0, reason)
             raise Refused(reason)
-        return self._pyfunc.predict(frame)
+        return self.guard.predict(frame, generation)
 
     def health(self) -> dict:
         """``{"status": "ok"|"refused", "model", "version", "valid_until", "reason"}``."""
@@ -296,7 +304,6 @@ def _load(store, ref, home: Home, as_of, data: Path, actor: str) -> GuardedModel
         certificate=certificate,
         pyfunc=pyfunc,
         store=store,
-        home=home,
         as_of=as_of,
         policy=policy,
     )

@@ -112,7 +112,8 @@ class PatternService:
             )
         return queries
 
-    def predict(self, state: dict, frame: pd.DataFrame, as_of: date):
+    def predict(self, state: dict, frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
+        """The top ``k`` candidates of each query complaint, with clean pattern ids."""
         queries = self._queries(state, frame)
         out = state["index"].query_many(
             self.model, queries, self.k, self.history_days, self.block_m
@@ -122,10 +123,13 @@ class PatternService:
         out["pattern_ids"] = pd.Series(
             np.where(at >= 0, ids[np.maximum(at, 0)] if len(ids) else "", ""), dtype="str"
         )
+        return out.reset_index(drop=True)
+
+    def withheld(self, state: dict, frame: pd.DataFrame, out: pd.DataFrame) -> int:
+        """Memberships of the returned candidates that sanitizing removed (for the audit)."""
         w = position_in(out["CMPLNT_NUM"], state["withheld_keys"])
         counts = state["withheld_counts"]
-        withheld = int(counts[w[w >= 0]].sum()) if len(counts) else 0
-        return out.reset_index(drop=True), withheld
+        return int(counts[w[w >= 0]].sum()) if len(counts) else 0
 
 
 class RecidivismService:
@@ -140,6 +144,8 @@ class RecidivismService:
     """
 
     kind = "recidivism"
+    #: :meth:`withheld` reads the request only, so the guard counts while the model scores.
+    withheld_from_request = True
 
     def __init__(self, features, classifier, config):
         self.scorer = RecidivismScorer(
@@ -150,16 +156,14 @@ class RecidivismService:
         )
 
     def prepare(self, current: Current) -> dict:
-        """Clean arrests and persons, and the excluded arrests per person (for the audit)."""
+        """Clean arrests and persons, and whose arrests were excluded (for the audit)."""
         raw_arrests = current.raw["arrests"]
         clean = current.clean.tables
         excluded = ~isin(raw_arrests["ARREST_KEY"], clean["arrests"]["ARREST_KEY"])
-        counts = raw_arrests.loc[excluded, "PERSON_ID"].value_counts()
         return {
             "arrests": clean["arrests"],
             "persons": clean["persons"],
-            "withheld_people": pd.Series(counts.index, dtype="str"),
-            "withheld_counts": counts.to_numpy(dtype=np.int64),
+            "excluded_people": raw_arrests.loc[excluded, "PERSON_ID"].reset_index(drop=True),
         }
 
     def score(self, arrests, persons, person_ids: pd.Series, as_of) -> pd.DataFrame:
@@ -170,7 +174,8 @@ class RecidivismService:
         tables = {"arrests": mine, "persons": persons[isin(persons["PERSON_ID"], person_ids)]}
         return self.scorer.score(tables, as_of=as_of)
 
-    def predict(self, state: dict, frame: pd.DataFrame, as_of: date):
+    def predict(self, state: dict, frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
+        """``PERSON_ID, risk, recidivist`` per request row, in request order."""
         people = frame["PERSON_ID"]
         empty = people.isna().to_numpy()
         if empty.any():
@@ -201,11 +206,12 @@ class RecidivismService:
             where = np.flatnonzero(hit) if rows is None else rows[hit]
             risk[where] = scored["risk"].to_numpy()[at[hit]]
             flag[where] = scored["recidivist"].to_numpy()[at[hit]]
-        out = pd.DataFrame({"PERSON_ID": people, "risk": risk, "recidivist": flag})
-        w = position_in(distinct, state["withheld_people"])
-        counts = state["withheld_counts"]
-        withheld = int(counts[w[w >= 0]].sum()) if len(counts) else 0
-        return out, withheld
+        return pd.DataFrame({"PERSON_ID": people, "risk": risk, "recidivist": flag})
+
+    def withheld(self, state: dict, frame: pd.DataFrame, out=None) -> int:
+        """Excluded arrests of the asked persons, left out of their scores (for the audit)."""
+        asked = frame["PERSON_ID"].dropna().astype("str")
+        return int(isin(state["excluded_people"], asked).sum())
 
 
 def make_service(config, weights):

@@ -138,9 +138,12 @@ def test_sealing_a_used_record_decertifies_and_retrains(certified, home, tiny_wo
                  "--home", home, "--json")  # fmt: skip
     assert result.exit_code == 0, result.output
     payload = as_json(result)
-    assert payload["decertified"] == ["models:/patternizr-burglary/1"], (payload, events.read_text())
+    assert payload["decertified"] == ["models:/patternizr-burglary/1"], payload
     assert payload["recertified"] == ["models:/patternizr-burglary/2"]
     assert payload["refused"] == []
+    # SISA: only the shards whose rows the sealing changed were retrained
+    shards = payload["retrained_shards"]["models:/patternizr-burglary/2"]
+    assert 1 <= len(shards) < 16
     old = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF, "--home", home,
               "--json")  # fmt: skip
     assert old.exit_code == 1

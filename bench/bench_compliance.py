@@ -1,0 +1,134 @@
+"""Continuous-compliance benchmark (issue 6): sealing -> decertification -> recertification.
+
+In a fresh home on the benchmark world, the burglary pattern model and the recidivism
+model are certified with ``retrain`` (each timed: the full flow, lineage checks, gates,
+certificate and MLflow included). Then one court-events file sealing an arrest each model
+used is applied through the Python API, side by side with the full retrains:
+
+- from recording the events to both models decertified (``Registry.apply_events`` +
+  ``decertify_affected``), target ≤ 1 s; the CLI's ``events apply`` is timed as well
+  (a second sealing, in a copy of the home; interpreter start-up and table reading
+  included, and its retrain too);
+- recertification (``retrain`` with ``previous=``: only affected SISA shards refitted)
+  against the full retrain of the same model, target ≤ 15%, and the fingerprint of the
+  recertified model against a from-scratch retrain on the new snapshot.
+
+Wall-clock seconds on a shared machine, one run each.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from ._harness import Section
+
+AS_OF = date(2026, 6, 1)
+MODELS = (("patternizr", "burglary"), ("recidivism", None))
+
+
+def run(scale: str, data: Path) -> Section:
+    from sanitizer._compliance import decertify_affected
+    from sanitizer._demo import sealing_events
+    from sanitizer._home import Home
+    from sanitizer._retrain import retrain
+    from sanitizer.certify import ModelStore
+    from sanitizer.registry import Registry
+    from sanitizer.tables import read_tables
+
+    section = Section(f"Continuous compliance (certify, seal, decertify, recertify), scale {scale}")
+    if scale == "nyc":
+        section.add("skipped at nyc", 0, "", note="one full retrain there takes tens of minutes")
+        return section
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-compliance-"))
+    try:
+        home = Home.resolve(workdir / "home").ensure()
+        tables = read_tables(data)
+        registry = Registry(home)
+        full = {}
+        for kind, crime in MODELS:
+            start = time.perf_counter()
+            result = retrain(home, tables, kind, crime_type=crime, as_of=AS_OF, registry=registry)
+            full[result.name] = (time.perf_counter() - start, result)
+        events = sealing_events(tables, registry, workdir / "events.csv", AS_OF)
+        if events is None:
+            section.add("no sealable arrest found", 0, "")
+            return section
+        cli_home = workdir / "cli-home"
+        shutil.copytree(home.path, cli_home)
+        start = time.perf_counter()
+        applied = registry.apply_events(tables, events, AS_OF, actor="bench")
+        gone = decertify_affected(home, registry, applied["newly_excluded"], as_of=AS_OF)
+        decert_s = time.perf_counter() - start
+        section.add(
+            "events recorded -> models decertified (Python API)",
+            decert_s,
+            "s",
+            "≤ 1 s",
+            decert_s <= 1.0,
+            f"{len(gone)} version(s) decertified: {', '.join(d.ref.uri for d in gone)}",
+        )
+        store = ModelStore.for_home(home)
+        for item in gone:
+            seconds, first = full[item.ref.name]
+            start = time.perf_counter()
+            again = retrain(
+                home,
+                tables,
+                "recidivism" if item.ref.name == "recidivism" else "patternizr",
+                crime_type=None if item.ref.name == "recidivism" else item.ref.name[11:],
+                as_of=AS_OF,
+                registry=registry,
+                previous=item.ref,
+            )
+            recert_s = time.perf_counter() - start
+            scratch = retrain(
+                home,
+                tables,
+                "recidivism" if item.ref.name == "recidivism" else "patternizr",
+                crime_type=None if item.ref.name == "recidivism" else item.ref.name[11:],
+                as_of=AS_OF,
+                registry=registry,
+            )
+            same = scratch.fingerprint == again.fingerprint
+            section.add(
+                f"{item.ref.name}: recertification / full retrain",
+                recert_s / seconds,
+                "x",
+                "≤ 0.15x",
+                recert_s / seconds <= 0.15,
+                f"recertified in {recert_s:.1f} s ({len(again.retrained_shards or [])} of 16 "
+                f"shards refitted) vs full retrain {seconds:.1f} s; fingerprint "
+                f"{'identical to' if same else 'DIFFERS from'} a from-scratch retrain; "
+                f"certified={again.certified} (refusal reasons: {len(again.reasons)})",
+            )
+        del store
+        start = time.perf_counter()
+        child = subprocess.run(
+            [
+                sys.executable, "-m", "sanitizer", "events", "apply", str(events),
+                "--data", str(data), "--as-of", AS_OF.isoformat(), "--home", str(cli_home),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SANITIZER_HOME": str(cli_home)},
+        )  # fmt: skip
+        cli_s = time.perf_counter() - start
+        section.add(
+            "events apply (CLI): record, decertify, retrain affected models",
+            cli_s,
+            "s",
+            note=f"exit {child.returncode}; includes start-up, reading the tables and the "
+            "recertifying retrains",
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return section
