@@ -96,40 +96,96 @@ def machine_description() -> str:
     )
 
 
-def render(scale: str, sections: list[Section]) -> str:
+#: The order sections appear in within a scale's block.
+SECTION_ORDER = (
+    "foundation",
+    "registry",
+    "lineage",
+    "models",
+    "peers",
+    "unlearning",
+    "compliance",
+    "serving",
+)
+
+
+def render_section(key: str, section: Section) -> str:
+    """One section's table, between markers, with when and where it was measured."""
     lines = [
-        f"<!-- scale:{scale} -->",
-        f"## Scale `{scale}`",
+        f"<!-- section:{key} -->",
+        f"### {section.title}",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on: {machine_description()}.",
         "",
+        "| measure | value | target | met | note |",
+        "|---|---|---|---|---|",
     ]
-    for section in sections:
-        lines += [f"### {section.title}", "", "| measure | value | target | met | note |"]
-        lines += ["|---|---|---|---|---|"]
-        for r in section.results:
-            met = "" if r.passed is None else ("yes" if r.passed else "**no**")
-            value = f"{r.value:,.3g}" if abs(r.value) < 1000 else f"{r.value:,.0f}"
-            lines.append(f"| {r.name} | {value} {r.unit} | {r.target} | {met} | {r.note} |")
-        lines.append("")
+    for r in section.results:
+        met = "" if r.passed is None else ("yes" if r.passed else "**no**")
+        value = f"{r.value:,.3g}" if abs(r.value) < 1000 else f"{r.value:,.0f}"
+        lines.append(f"| {r.name} | {value} {r.unit} | {r.target} | {met} | {r.note} |")
+    lines += ["", f"<!-- /section:{key} -->"]
+    return "\n".join(lines)
+
+
+#: Section titles of blocks written before sections had markers, by key.
+_LEGACY_TITLES = {
+    "foundation": "Synthetic world",
+    "registry": "Sealing registry",
+    "lineage": "Sanitizer and lineage",
+    "models": "Pattern-model pair features",
+}
+
+
+def _sections_of(block: str) -> dict[str, str]:
+    found = re.finditer(r"<!-- section:(\w+) -->.*?<!-- /section:\1 -->", block, re.S)
+    sections = {m.group(1): m.group(0) for m in found}
+    if sections or "### " not in block:
+        return sections
+    # an older block: one "Measured" line, then "### title" tables; keep each table
+    measured = re.search(r"^Measured .*$", block, re.M)
+    when = measured.group(0) if measured else ""
+    body = block.split("<!-- /scale:")[0]
+    for chunk in re.split(r"^(?=### )", body, flags=re.M)[1:]:
+        title, _, table = chunk.partition("\n")
+        key = next((k for k, t in _LEGACY_TITLES.items() if title[4:].startswith(t)), None)
+        if key is not None:
+            sections[key] = (
+                f"<!-- section:{key} -->\n{title}\n\n{when}\n{table.rstrip()}\n\n"
+                f"<!-- /section:{key} -->"
+            )
+    return sections
+
+
+def render(scale: str, sections: list[tuple[str, Section]], previous: str = "") -> str:
+    """The scale's block: these sections, plus the previous block's other sections."""
+    kept = _sections_of(previous)
+    kept.update({key: render_section(key, section) for key, section in sections})
+    order = [k for k in SECTION_ORDER if k in kept] + sorted(set(kept) - set(SECTION_ORDER))
+    lines = [f"<!-- scale:{scale} -->", f"## Scale `{scale}`", ""]
+    for key in order:
+        lines += [kept[key], ""]
     lines.append(f"<!-- /scale:{scale} -->")
     return "\n".join(lines)
 
 
-def write_results(scale: str, sections: list[Section]) -> Path:
-    """Replace this scale's block in docs/benchmarks.md, keeping the other scales'."""
+def write_results(scale: str, sections: list[tuple[str, Section]]) -> Path:
+    """Replace these sections in this scale's block of docs/benchmarks.md.
+
+    Other scales, and sections of this scale that were not run (``--only``), keep their
+    last results, each with its own date.
+    """
     header = (
         "# Benchmarks\n\n"
-        "Written by `make bench [SCALE=small|nyc]` (`python -m bench`); each scale's block is\n"
-        "replaced by the latest run at that scale. Wall-clock figures from a shared 2-core\n"
+        "Written by `make bench [SCALE=small|nyc]` (`python -m bench`); each section is\n"
+        "replaced by the latest run of it at that scale. Wall-clock figures from a shared 2-core\n"
         "machine: compare ratios measured in the same run, not absolute seconds across runs.\n"
     )
     text = RESULTS.read_text() if RESULTS.exists() else header
-    block = render(scale, sections)
     pattern = re.compile(rf"<!-- scale:{scale} -->.*?<!-- /scale:{scale} -->", re.S)
-    text = (
-        pattern.sub(lambda _: block, text) if pattern.search(text) else text + "\n" + block + "\n"
-    )
+    found = pattern.search(text)
+    block = render(scale, sections, found.group(0) if found else "")
+    text = pattern.sub(lambda _: block, text) if found else text + "\n" + block + "\n"
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)
     return RESULTS

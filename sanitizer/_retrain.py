@@ -388,24 +388,11 @@ def retrain(
             _refuse(store, registry, run_id, result, actor, use)
             return result
         _certify(
-            store,
-            registry,
-            home,
-            run_id,
-            result,
-            kind=kind,
-            pipeline=pipeline,
-            training=training,
-            model=model,
-            commitments=commitments,
-            code=code,
-            used=used,
-            started=started,
-            seed=seed,
-            actor=actor,
-            use=use,
-            fail_at=_fail_at,
-        )
+            _Certification(
+                store, registry, home, run_id, result, kind, pipeline, training, model,
+                commitments, code, used, started, seed, actor, use, _fail_at,
+            )
+        )  # fmt: skip
     return result
 
 
@@ -432,10 +419,37 @@ def _training_use(actor, name, run_id, snapshot, lineage_doc, data, used) -> dic
     }
 
 
+@dataclass
+class _Certification:
+    """Everything the certifying steps need about one retrain run."""
+
+    store: ModelStore
+    registry: Registry
+    home: Home
+    run_id: str
+    result: RetrainResult
+    kind: str
+    pipeline: object
+    training: object
+    model: object
+    commitments: object
+    code: dict
+    used: np.ndarray
+    started: str
+    seed: int
+    actor: str
+    use: dict
+    fail_at: str | None = None
+
+
 def _reason(gate: Mapping) -> str:
     if gate.get("detail"):
         return str(gate["detail"])
-    failed = [c.get("name", "?") for c in gate.get("criteria", []) if c.get("passed") is False]
+    failed = [
+        c.get("detail") or c.get("name", "?")
+        for c in gate.get("criteria", [])
+        if c.get("passed") is False
+    ]
     return ", ".join(failed) or "failed"
 
 
@@ -469,47 +483,29 @@ def _maybe_fail(step: str, fail_at: str | None) -> None:
         raise RuntimeError(f"injected failure at {step}")
 
 
-def _certify(
-    store,
-    registry,
-    home,
-    run_id,
-    result,
-    *,
-    kind,
-    pipeline,
-    training,
-    model,
-    commitments,
-    code,
-    used,
-    started,
-    seed,
-    actor,
-    use,
-    fail_at,
-) -> None:
+def _certify(run: _Certification) -> None:
     """Package, register (pending), sign, index, and move the alias last."""
     from .serve import package_model
 
+    store, result, pipeline = run.store, run.result, run.pipeline
     snapshot = result.snapshot
     name = result.name
     with tempfile.TemporaryDirectory(prefix="sanitizer-package-") as tmp:
         model_dir = Path(tmp) / "model"
         package_model(
             model_dir,
-            kind=kind,
+            kind=run.kind,
             name=name,
             policy=snapshot.policy,
-            weights=_weights(kind, pipeline, training, model),
-            model_config=_model_config(kind, name, pipeline, snapshot, seed),
+            weights=_weights(run.kind, pipeline, run.training, run.model),
+            model_config=_model_config(run.kind, name, pipeline, snapshot, run.seed),
         )
         digest = artifact_digest(model_dir)
-        _maybe_fail("log_model", fail_at)
-        store.log_model_dir(run_id, model_dir)
+        _maybe_fail("log_model", run.fail_at)
+        store.log_model_dir(run.run_id, model_dir)
     commitment_tags = {
         f"commitment.{table}": f"sha256={c['sha256']};merkle_root={c['keys_root']};n={c['rows']}"
-        for table, c in commitments.to_dict().items()
+        for table, c in run.commitments.to_dict().items()
     }
     version_tags = {
         "snapshot_digest": snapshot.digest,
@@ -522,30 +518,11 @@ def _certify(
         "valid_until": result.valid_until or "",
         **commitment_tags,
     }
-    ref = store.register(name, run_id, version_tags)
+    ref = store.register(name, run.run_id, version_tags)
     result.version = ref.version
-    index = LineageIndex(registry.store.engine)
+    index = LineageIndex(run.registry.store.engine)
     try:
-        _sign_index_promote(
-            store,
-            registry,
-            home,
-            run_id,
-            result,
-            ref,
-            kind=kind,
-            pipeline=pipeline,
-            commitments=commitments,
-            code=code,
-            used=used,
-            started=started,
-            seed=seed,
-            digest=digest,
-            actor=actor,
-            use=use,
-            index=index,
-            fail_at=fail_at,
-        )
+        _sign_index_promote(run, ref, digest, index)
     except BaseException:
         # a crash after registration: the pending version goes, the alias never moved
         store.client.delete_model_version(name, str(ref.version))
@@ -554,29 +531,12 @@ def _certify(
         raise
 
 
-def _sign_index_promote(
-    store,
-    registry,
-    home,
-    run_id,
-    result,
-    ref,
-    *,
-    kind,
-    pipeline,
-    commitments,
-    code,
-    used,
-    started,
-    seed,
-    digest,
-    actor,
-    use,
-    index,
-    fail_at,
-) -> None:
+def _sign_index_promote(run: _Certification, ref, digest: str, index: LineageIndex) -> None:
+    store, registry, result = run.store, run.registry, run.result
     snapshot = result.snapshot
     name = result.name
+    run_id, fail_at, used = run.run_id, run.fail_at, run.used
+    actor, use = run.actor, run.use
     _maybe_fail("register", fail_at)
     certificate = sign_certificate(
         Certificate(
@@ -592,22 +552,22 @@ def _sign_index_promote(
                 "policy": snapshot.policy,
                 "rules_version": snapshot.rules_version,
             },
-            commitments=commitments.to_dict(),
-            code=code,
+            commitments=run.commitments.to_dict(),
+            code=run.code,
             gates=_gate_flags(result.gates),
             valid_until=result.valid_until,
             issued_at=datetime.now(UTC).isoformat(timespec="seconds"),
             extra={
-                "kind": kind,
+                "kind": run.kind,
                 "run_id": run_id,
-                "seed": seed,
-                "crime_type": getattr(pipeline, "crime_type", None),
+                "seed": run.seed,
+                "crime_type": getattr(run.pipeline, "crime_type", None),
                 "used_arrests": int(len(used)),
                 "mitigate": result.mitigate,
                 "overrides": result.overrides,
             },
         ),
-        home.path,
+        run.home.path,
     )
     store.log_files(run_id, {"certificate.json": _text(certificate.to_dict())})
     _maybe_fail("certificate", fail_at)
@@ -615,14 +575,14 @@ def _sign_index_promote(
     _maybe_fail("index", fail_at)
 
     def move_alias(connection) -> None:
-        stale = registry.store.exclusions(snapshot.policy, since=started, connection=connection)
+        stale = registry.store.exclusions(snapshot.policy, since=run.started, connection=connection)
         if len(stale):
             keys = stale["arrest_key"].tolist()
             raise Refused(
                 MSG_STALE.format(
                     n=len(keys),
                     policy=snapshot.policy,
-                    started=started,
+                    started=run.started,
                     keys=", ".join(keys[:5]),
                     digest=snapshot.digest[:12],
                 )
