@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import typer
 from minimal_data import minimal_frames
 from typer.testing import CliRunner
@@ -76,6 +78,23 @@ def test_demo_tells_the_story_so_far(tmp_path):
     granted = [a["granted"] for a in payload["access"]]
     assert any(granted) and not all(granted)
     assert payload["audit"]["intact"] is True
+    # the models: certified, decertified by the sealing events, retrained and recertified
+    events = payload["events"]
+    assert events["decertified"] and len(events["recertified"]) == len(events["decertified"])
+    assert set(events["recertified"]) <= set(payload["models"])
+    certified = [r for r in payload["retrains"] if r["certified"]]
+    assert len(certified) >= 3
+    # the report's numbers are the home's databases'
+    report = json.loads(Path(payload["report"]).with_suffix(".json").read_text())
+    engine = sa.create_engine(f"sqlite:///{Path(payload['home']) / 'registry.db'}")
+    with engine.connect() as conn:
+        query = sa.text("SELECT action, count(*) FROM audit_log GROUP BY action")
+        count = dict(conn.execute(query).all())
+    assert len(report["models"]["certified"]) == count["MODEL_CERTIFIED"] == len(certified)
+    assert len(report["models"]["decertified"]) == count["MODEL_DECERTIFIED"]
+    assert report["access"]["attempts"] == count["ACCESS"] == len(payload["access"])
+    assert report["access"]["unauthorized_sealed_access"] == 0
+    assert report["audit"]["intact"] is True
 
 
 def test_bad_input_after_opening_the_home_leaves_no_home(tmp_path, tiny_world):
