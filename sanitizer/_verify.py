@@ -117,13 +117,21 @@ def verify_model(
         raw = None
         excluded_now = index.excluded_since(ref.name, ref.version, policy)
         source = "the exclusions recorded in this home since certification"
-    checks["registry_current"] = _check(
-        not excluded_now,
-        f"none of the {len(used):,} arrests the model used is excluded under {policy} ({source})"
-        if not excluded_now
-        else f"{len(excluded_now)} arrest(s) the model used are excluded now: "
-        + ", ".join(excluded_now[:10]),
-    )
+    tampered = registry.integrity_problems([certificate.snapshot.get("snapshot_id", "")])
+    if excluded_now:
+        detail = f"{len(excluded_now)} arrest(s) the model used are excluded now: " + ", ".join(
+            excluded_now[:10]
+        )
+    else:
+        detail = (
+            f"none of the {len(used):,} arrests the model used is excluded under {policy} "
+            f"({source})"
+        )
+    if tampered:
+        detail += "; the registry does not check out: " + "; ".join(tampered[:5])
+    else:
+        detail += "; the certified snapshot, recorded events and audit chain check out"
+    checks["registry_current"] = _check(not excluded_now and not tampered, detail)
     expired = certificate.expired(as_of)
     checks["valid_until"] = _check(
         not expired,

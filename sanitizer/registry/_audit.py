@@ -689,6 +689,31 @@ class AuditLog:
 
         return self._run_locked(work)
 
+    # ------------------------------------------------------------------ reading
+    def entries(self, action: str | None = None) -> list[dict[str, Any]]:
+        """The entries (optionally of one action), oldest first, ``detail`` parsed.
+
+        Reading goes through the log's engine, so it works the same on SQLite and
+        PostgreSQL; it checks nothing (``verify`` does).
+        """
+        t = audit_log_table
+        query = select(t).order_by(t.c.seq)
+        if action is not None:
+            query = query.where(t.c.action == action)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        out = []
+        for row in rows:
+            entry = dict(row)
+            entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else None
+            entry["record_ids"] = json.loads(entry["record_ids"]) if entry["record_ids"] else []
+            out.append(entry)
+        return out
+
+    def details(self, action: str) -> list[Any]:
+        """The parsed ``detail`` of every entry of ``action``, oldest first."""
+        return [e["detail"] or {} for e in self.entries(action)]
+
     def checkpoint(self) -> Checkpoint:
         """Sign the current chain head, store it and append it to the exported file.
 

@@ -35,7 +35,7 @@ from ._engine import evaluate
 from ._policy import DEFAULT, RulesConfig, get_policy
 from ._result import RegistryResult
 from ._rules import evaluate_reference
-from ._snapshot import SNAPSHOT_COLUMNS, Snapshot
+from ._snapshot import SNAPSHOT_COLUMNS, Snapshot, snapshot_digest
 from ._store import RegistryStore
 
 __all__ = ["Registry", "AccessOutcome", "build_snapshot", "snapshot_from_result"]
@@ -278,6 +278,55 @@ class Registry:
             frame.to_parquet(tmp, index=False)
         tmp.replace(out)
         return int(len(frame))
+
+    # --- integrity ---------------------------------------------------------------------------
+    def integrity_problems(self, snapshot_ids: list[str] = (), chain: bool = True) -> list[str]:
+        """What is wrong with the stored registry, checked against itself and the audit log.
+
+        The audit chain must be intact; each named snapshot must be stored, its digest must
+        follow from its recorded parts and its status file must still hash to its recorded
+        SHA-256 and status root; the events and exclusions recorded by ``events apply``
+        must be exactly those its audited ``REGISTRY_EVENTS`` entries list (a deleted or
+        slipped-in row is tampering). Empty when all is well. ``chain=False`` skips walking
+        the whole audit chain (what a model load can afford on every call).
+        """
+        problems = []
+        verified = self.audit.verify() if chain else None
+        if verified is not None and not verified.intact:
+            problems.append(f"the audit chain is broken at entry {verified.first_bad}")
+        for snapshot_id in snapshot_ids:
+            try:
+                meta = self.store.snapshot_meta(snapshot_id)
+            except BadInput:
+                problems.append(f"snapshot {snapshot_id} is not stored in this registry")
+                continue
+            parts = (meta["as_of"], meta["policy"], meta["rules_version"], meta["status_root"])
+            if snapshot_digest(*parts) != meta["digest"]:
+                problems.append(f"snapshot {snapshot_id}: its digest does not match its parts")
+            try:
+                intact = self.store.verify_status_file(snapshot_id)
+            except BadInput as missing:
+                problems.append(str(missing))
+                continue
+            if not intact:
+                problems.append(f"snapshot {snapshot_id}: its status file was altered")
+        audited_events, audited_exclusions = set(), set()
+        for detail in self.audit.details("REGISTRY_EVENTS"):
+            audited_events.update(detail.get("recorded") or [])
+            for policy, keys in (detail.get("newly_excluded") or {}).items():
+                audited_exclusions.update((key, policy) for key in keys)
+        recorded = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
+        exclusions = self.store.exclusions()
+        excluded = set(zip(exclusions["arrest_key"], exclusions["policy"], strict=True))
+        for what, stored, audited in (
+            ("recorded event", recorded, audited_events),
+            ("recorded exclusion", excluded, audited_exclusions),
+        ):
+            if stored - audited:
+                problems.append(f"{len(stored - audited)} {what}(s) that no audit entry lists")
+            if audited - stored:
+                problems.append(f"{len(audited - stored)} audited {what}(s) missing from the store")
+        return problems
 
     # --- new court events --------------------------------------------------------------------
     def read_event_file(self, tables: Tables, path: Path) -> pd.DataFrame:

@@ -268,6 +268,9 @@ def _load(store, ref, home: Home, as_of, data: Path, actor: str) -> GuardedModel
     sealed = LineageIndex(registry.store.engine).excluded_since(ref.name, ref.version, policy)
     if sealed:
         raise Refused(MSG_SEALED.format(uri=ref.uri, n=len(sealed), keys=", ".join(sealed[:5])))
+    tampered = registry.integrity_problems(chain=False)
+    if tampered:
+        raise Refused(f"{ref.uri}: the registry does not check out: {'; '.join(tampered[:3])}")
     tag_digest = ref.tag("artifact_sha256")
     if tag_digest and tag_digest != certificate.artifact_sha256:
         raise Refused(MSG_DIGEST_TAG.format(uri=ref.uri))

@@ -156,3 +156,35 @@ def test_sealing_a_used_record_decertifies_and_retrains(certified, home, tiny_wo
     fresh = cli("retrain", "patternizr", "--crime-type", "burglary", "--data", tiny_world,
                 "--trees", 8, "--as-of", AS_OF, "--home", home, "--json")  # fmt: skip
     assert as_json(fresh)["fingerprint"] == served.tag("fingerprint")
+
+
+def test_tampering_with_the_registry_fails_verify(certified, home):
+    import sqlite3
+
+    uri = "models:/patternizr-burglary@certified"
+    store = ModelStore.for_home(Home.resolve(home))
+    ref = store.resolve(uri)
+    certificate = json.loads(store.read_artifact(ref.run_id, "certificate.json"))
+    snapshot_id = certificate["snapshot"]["snapshot_id"]
+    status_file = next((home / "snapshots").glob(f"{snapshot_id}*"))
+    original = status_file.read_bytes()
+    status_file.write_bytes(original[:-8] + b"\0" * 8)
+    try:
+        result = cli("verify", uri, "--as-of", AS_OF, "--home", home, "--json")
+        assert result.exit_code == 1
+        check = as_json(result)["checks"]["registry_current"]
+        assert not check["passed"] and "status file" in check["detail"]
+    finally:
+        status_file.write_bytes(original)
+    with sqlite3.connect(home / "registry.db") as conn:
+        conn.execute(
+            "INSERT INTO recorded_exclusions VALUES ('SLIPPED-IN', 'strict', 'x', '2026-01-01')"
+        )
+    try:
+        result = cli("verify", uri, "--as-of", AS_OF, "--home", home, "--json")
+        assert result.exit_code == 1
+        assert "no audit entry lists" in as_json(result)["checks"]["registry_current"]["detail"]
+    finally:
+        with sqlite3.connect(home / "registry.db") as conn:
+            conn.execute("DELETE FROM recorded_exclusions WHERE arrest_key = 'SLIPPED-IN'")
+    assert cli("verify", uri, "--as-of", AS_OF, "--home", home).exit_code == 0

@@ -471,3 +471,14 @@ def test_two_processes_appending_at_once_keep_one_chain(db, home):
     with db.engine.connect() as conn:
         keys = set(conn.execute(sa.text("SELECT key_id FROM audit_checkpoints")).scalars())
     assert keys == {load_signing_key(home, create=False).key_id}
+
+
+def test_entries_read_back_parsed_and_filtered_by_action(log):
+    entries = log.entries()
+    assert [e["seq"] for e in entries] == list(range(1, N + 1))
+    first = entries[0]
+    assert isinstance(first["record_ids"], list)
+    assert first["detail"] is None or isinstance(first["detail"], dict)
+    action = first["action"]
+    assert log.entries(action) == [e for e in entries if e["action"] == action]
+    assert log.details("NO_SUCH_ACTION") == []

@@ -158,3 +158,37 @@ def clean_env(monkeypatch):
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     monkeypatch.delenv("SANITIZER_DB_URL", raising=False)
     monkeypatch.delenv("SANITIZER_DATA", raising=False)
+
+
+@pytest.fixture()
+def isolated(served, tmp_path):
+    """``served`` with a private copy of its home, for tests that record events in it.
+
+    Recording an event and deleting it again afterwards is exactly what the registry's
+    integrity check refuses as tampering, so such tests get their own registry. The
+    copy's MLflow store still points at the original artifacts, which it only reads.
+    """
+    import dataclasses
+    import shutil
+
+    from sanitizer._home import Home
+
+    copy = tmp_path / "home"
+    shutil.copytree(served.home.path, copy)
+    return dataclasses.replace(served, home=Home.resolve(copy))
+
+
+def record_sealing(registry, key: str, batch: str) -> None:
+    """Record that ``key`` became excluded under strict, as ``events apply`` would:
+    the exclusion row and the audit entry that lists it (so the registry checks out)."""
+    with registry.store.engine.begin() as conn:
+        registry.store.record_exclusions({"strict": [key]}, batch, conn)
+    registry.audit.append(
+        {
+            "actor": "test",
+            "action": "REGISTRY_EVENTS",
+            "outcome": "APPLIED",
+            "record_ids": [key],
+            "detail": {"batch": batch, "recorded": [], "newly_excluded": {"strict": [key]}},
+        }
+    )

@@ -13,7 +13,7 @@ from sanitizer.registry import Registry
 from sanitizer.sanitize import sanitize
 from sanitizer.serve import InferenceRefused, load_certified
 
-from .conftest import AS_OF, audit_entries
+from .conftest import AS_OF, audit_entries, record_sealing
 
 
 @pytest.fixture(scope="module")
@@ -134,34 +134,24 @@ def test_pattern_queries_refuse_arrest_fields(burglary):
         burglary.predict({"CMPLNT_NUM": ["200000001"], "SUSP_RACE": ["BLACK"]})
 
 
-def test_a_record_sealed_while_serving_stops_the_model(served):
+def test_a_record_sealed_while_serving_stops_the_model(isolated):
+    served = isolated
     recidivism = load_certified("recidivism", as_of=AS_OF, home=served.home, data=served.data)
     recidivism.predict({"PERSON_ID": ["P00000001"]})
     registry = Registry(served.home)
     key = served.used["recidivism"][0]
-    with registry.store.engine.begin() as conn:
-        registry.store.record_exclusions({"strict": [key]}, "test-sealed-while-serving", conn)
-    try:
-        assert recidivism.health()["status"] == "refused"
-        with pytest.raises(Refused, match=key):
-            recidivism.predict({"PERSON_ID": ["P00000001"]})
-        last = audit_entries(served.home)[-1]
-        assert last["outcome"] == "REFUSED" and key in last["detail"]["reason"]
-    finally:
-        _forget_batch(registry.store, "test-sealed-while-serving")
+    record_sealing(registry, key, "test-sealed-while-serving")
+    assert recidivism.health()["status"] == "refused"
+    with pytest.raises(Refused, match=key):
+        recidivism.predict({"PERSON_ID": ["P00000001"]})
+    last = audit_entries(served.home)[-1]
+    assert last["outcome"] == "REFUSED" and key in last["detail"]["reason"]
 
 
-def _forget_batch(store, batch: str) -> None:
-    from sqlalchemy import text
-
-    with store.engine.begin() as conn:
-        conn.execute(text("DELETE FROM recorded_exclusions WHERE batch_id = :b"), {"b": batch})
-
-
-def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(served, tmp_path, clean_env):
+def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(isolated, tmp_path, clean_env):
+    served = isolated
     """``mlflow models serve`` has no certificate checks, but its guard still re-reads."""
     import mlflow.pyfunc
-    from sqlalchemy import text
 
     from sanitizer.certify import ModelStore
     from sanitizer.tables import make_frame, write_table
@@ -201,14 +191,9 @@ def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(served, tmp_path
     applied = registry.apply_events(
         served.tables, write_table(dismissals, "court_events", tmp_path), AS_OF
     )
-    try:
-        assert set(keys) <= set(applied["newly_excluded"]["strict"])
-        out = model.predict(pd.DataFrame({"PERSON_ID": [person]}))
-        assert np.isnan(out["risk"].iloc[0]) and not out["recidivist"].iloc[0]
-        detail = audit_entries(served.home)[-1]["detail"]
-        assert detail["filtered_candidates"] >= len(keys) and detail["version"] is None
-    finally:
-        with registry.store.engine.begin() as conn:
-            batches = "SELECT batch_id FROM recorded_events WHERE event_id LIKE 'TEST-SEAL-%'"
-            conn.execute(text(f"DELETE FROM recorded_exclusions WHERE batch_id IN ({batches})"))
-            conn.execute(text("DELETE FROM recorded_events WHERE event_id LIKE 'TEST-SEAL-%'"))
+    assert set(keys) <= set(applied["newly_excluded"]["strict"])
+    out = model.predict(pd.DataFrame({"PERSON_ID": [person]}))
+    assert np.isnan(out["risk"].iloc[0]) and not out["recidivist"].iloc[0]
+    detail = audit_entries(served.home)[-1]["detail"]
+    assert detail["filtered_candidates"] >= len(keys) and detail["version"] is None
+

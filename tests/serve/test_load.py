@@ -9,14 +9,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from sanitizer._errors import BadInput, Refused
 from sanitizer.certify import Certificate, ModelStore, sign_certificate
 from sanitizer.registry import Registry
 from sanitizer.serve import GuardedModel, load_certified, load_version
 
-from .conftest import AS_OF, audit_entries
+from .conftest import AS_OF, audit_entries, record_sealing
 
 
 def _store(served) -> ModelStore:
@@ -107,20 +106,14 @@ def test_a_decertified_version_is_refused(served):
     _load(served)
 
 
-def test_a_record_sealed_since_certification_is_refused(served):
+def test_a_record_sealed_since_certification_is_refused(isolated):
+    served = isolated
     registry = Registry(served.home)
     key = sorted(set(served.used["patternizr-burglary"]) - set(served.used["recidivism"]))[0]
-    with registry.store.engine.begin() as conn:
-        registry.store.record_exclusions({"strict": [key]}, "test-sealed-since", conn)
-    try:
-        with pytest.raises(Refused, match=f"excluded since it was certified .{key}"):
-            _load(served, "patternizr-burglary")
-        _load(served)  # the recidivism model did not use it
-    finally:
-        with registry.store.engine.begin() as conn:
-            conn.execute(
-                text("DELETE FROM recorded_exclusions WHERE batch_id = 'test-sealed-since'")
-            )
+    record_sealing(registry, key, "test-sealed-since")
+    with pytest.raises(Refused, match=f"excluded since it was certified .{key}"):
+        _load(served, "patternizr-burglary")
+    _load(served)  # the recidivism model did not use it
 
 
 def test_missing_wrong_or_foreign_certificates_are_refused(served, tmp_path):
