@@ -401,6 +401,9 @@ class PatternFairnessReport:
         Per query, the number of relevant complaints (the pattern's other members).
     hits : array-like of int
         Per query, how many of them the model ranked in its top ``k``.
+    reported_race_tests : mapping of str to RaceTest, optional
+        Other variants of the race test, reported beside the gated one and never gating
+        (e.g. against a city-wide baseline).
     race_test : RaceTest, optional
         Patternizr's suspect-race test on the same rankings.
     partial_rebuild_rate : float, optional
@@ -422,8 +425,10 @@ class PatternFairnessReport:
         n_boot: int | None = None,
         confidence: float | None = None,
         seed: int | None = None,
+        reported_race_tests: Mapping[str, RaceTest] | None = None,
     ):
         settings = _Settings(gates, min_group_size, n_boot, confidence, seed)
+        self._reported_race_tests = dict(reported_race_tests or {})
         fairness = settings.config["patternizr"]["fairness"]
         quality = settings.config["patternizr"].get("quality", {})
         self._settings, self._k = settings, int(fairness["recall_k"])
@@ -588,6 +593,9 @@ class PatternFairnessReport:
             "by_group": _records(self._by_group),
             "disparities": _records(self._disparities),
             "race_test": None if self._race_test is None else self._race_test.to_dict(),
+            "race_test_reported_only": {
+                name: test.to_dict() for name, test in self._reported_race_tests.items()
+            },
             "partial_rebuild_rate": _none(self._partial),
             "overall": {k: _none(v) for k, v in self._overall.items()},
             "notes": list(self._notes),
