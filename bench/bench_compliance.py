@@ -38,7 +38,6 @@ def run(scale: str, data: Path) -> Section:
     from sanitizer._demo import sealing_events
     from sanitizer._home import Home
     from sanitizer._retrain import retrain
-    from sanitizer.certify import ModelStore
     from sanitizer.registry import Registry
     from sanitizer.tables import read_tables
 
@@ -75,28 +74,25 @@ def run(scale: str, data: Path) -> Section:
             decert_s <= 1.0,
             f"{len(gone)} version(s) decertified: {', '.join(d.ref.uri for d in gone)}",
         )
-        store = ModelStore.for_home(home)
         for item in gone:
-            seconds, first = full[item.ref.name]
+            seconds = full[item.ref.name][0]
+            pattern = item.ref.name != "recidivism"
+
+            def again_(previous=None, name=item.ref.name, pattern=pattern):
+                return retrain(
+                    home,
+                    tables,
+                    "patternizr" if pattern else "recidivism",
+                    crime_type=name[len("patternizr-") :] if pattern else None,
+                    as_of=AS_OF,
+                    registry=registry,
+                    previous=previous,
+                )
+
             start = time.perf_counter()
-            again = retrain(
-                home,
-                tables,
-                "recidivism" if item.ref.name == "recidivism" else "patternizr",
-                crime_type=None if item.ref.name == "recidivism" else item.ref.name[11:],
-                as_of=AS_OF,
-                registry=registry,
-                previous=item.ref,
-            )
+            again = again_(item.ref)
             recert_s = time.perf_counter() - start
-            scratch = retrain(
-                home,
-                tables,
-                "recidivism" if item.ref.name == "recidivism" else "patternizr",
-                crime_type=None if item.ref.name == "recidivism" else item.ref.name[11:],
-                as_of=AS_OF,
-                registry=registry,
-            )
+            scratch = again_()
             same = scratch.fingerprint == again.fingerprint
             section.add(
                 f"{item.ref.name}: recertification / full retrain",
@@ -109,7 +105,6 @@ def run(scale: str, data: Path) -> Section:
                 f"{'identical to' if same else 'DIFFERS from'} a from-scratch retrain; "
                 f"certified={again.certified} (refusal reasons: {len(again.reasons)})",
             )
-        del store
         start = time.perf_counter()
         child = subprocess.run(
             [
