@@ -133,7 +133,11 @@ _LEGACY_TITLES = {
     "foundation": "Synthetic world",
     "registry": "Sealing registry",
     "lineage": "Sanitizer and lineage",
-    "models": "Pattern-model pair features",
+    "models": "Pattern model",
+    "peers": "Pattern-model peers",
+    "unlearning": "Unlearning",
+    "compliance": "Continuous compliance",
+    "serving": "Certified serving",
 }
 
 
@@ -148,7 +152,8 @@ def _sections_of(block: str) -> dict[str, str]:
     body = block.split("<!-- /scale:")[0]
     for chunk in re.split(r"^(?=### )", body, flags=re.M)[1:]:
         title, _, table = chunk.partition("\n")
-        key = next((k for k, t in _LEGACY_TITLES.items() if title[4:].startswith(t)), None)
+        matches = [k for k, t in _LEGACY_TITLES.items() if title[4:].startswith(t)]
+        key = max(matches, key=lambda k: len(_LEGACY_TITLES[k]), default=None)
         if key is not None:
             sections[key] = (
                 f"<!-- section:{key} -->\n{title}\n\n{when}\n{table.rstrip()}\n\n"
