@@ -37,12 +37,12 @@ from .lineage import LineageReport, code_version, commit_tables, fingerprint, ru
 from .registry import Registry, Snapshot, build_snapshot
 from .sanitize import sanitize
 from .tables import Tables
+from .train import CRIME_TYPES
 
 __all__ = ["RetrainResult", "retrain", "model_name", "KINDS", "GATES"]
 
 KINDS = ("patternizr", "recidivism")
 GATES = ("provenance", "invariance", "fitted_state", "fairness", "quality")
-CRIME_TYPES = ("burglary", "robbery", "grand-larceny")
 MSG_STALE = (
     "the registry changed while the model trained: {n} arrest(s) newly excluded under "
     "{policy} since {started} ({keys}); snapshot {digest} is stale, retrain on the new one"

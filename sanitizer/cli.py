@@ -752,6 +752,9 @@ def verify(
                     progress=advance,
                 )
     except SanitizerError as error:
+        if error.exit_code == 1:  # a refusal is an outcome: still one JSON object
+            refused = {"compliant": False, "model_uri": model_uri, "checks": {}, "skipped": []}
+            emit({**refused, "reason": str(error)}, as_json, lambda: None)
         raise fail(error) from None
 
     def human():

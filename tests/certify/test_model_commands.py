@@ -188,3 +188,10 @@ def test_tampering_with_the_registry_fails_verify(certified, home):
         with sqlite3.connect(home / "registry.db") as conn:
             conn.execute("DELETE FROM recorded_exclusions WHERE arrest_key = 'SLIPPED-IN'")
     assert cli("verify", uri, "--as-of", AS_OF, "--home", home).exit_code == 0
+
+
+def test_verifying_a_model_with_no_certified_version_is_a_json_refusal(certified, home):
+    result = cli("verify", "models:/recidivism@certified", "--home", home, "--json")
+    assert result.exit_code == 1
+    payload = as_json(result)
+    assert payload["compliant"] is False and "no certified version" in payload["reason"]

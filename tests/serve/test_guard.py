@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from court_events import dismissals
 
 from sanitizer._errors import BadInput, Refused
 from sanitizer.registry import Registry
@@ -154,7 +155,7 @@ def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(isolated, tmp_pa
     import mlflow.pyfunc
 
     from sanitizer.certify import ModelStore
-    from sanitizer.tables import make_frame, write_table
+    from sanitizer.tables import write_table
 
     store = ModelStore.for_home(served.home)
     folder = tmp_path / "model"
@@ -172,24 +173,10 @@ def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(isolated, tmp_pa
     keys = clean.loc[clean["person_id"] == person, "arrest_key"].tolist()
     assert np.isfinite(model.predict(pd.DataFrame({"PERSON_ID": [person]}))["risk"].iloc[0])
 
-    dismissals = make_frame(
-        "court_events",
-        [
-            {
-                "EVENT_ID": f"TEST-SEAL-{key}",
-                "ARREST_KEY": key,
-                "EVENT_TYPE": "DISPOSITION",
-                "EVENT_DATE": pd.Timestamp("2026-05-01"),
-                "SOURCE": "OCA",
-                "DISPOSITION": "DISMISSAL",
-                "ENTIRE_INSTRUMENT": True,
-            }
-            for key in keys
-        ],
-    )
+    sealing = dismissals(keys)
     registry = Registry(served.home)
     applied = registry.apply_events(
-        served.tables, write_table(dismissals, "court_events", tmp_path), AS_OF
+        served.tables, write_table(sealing, "court_events", tmp_path), AS_OF
     )
     assert set(keys) <= set(applied["newly_excluded"]["strict"])
     out = model.predict(pd.DataFrame({"PERSON_ID": [person]}))

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import skops.io as sio
+from court_events import dismissals
 from sklearn.ensemble import RandomForestClassifier
 from skops.io.exceptions import UntrustedTypesFoundException
 
 from sanitizer.lineage import fingerprint
 from sanitizer.registry import build_snapshot
-from sanitizer.tables import isin, make_frame
+from sanitizer.tables import isin
 from sanitizer.train import (
     SHARED,
     TRUSTED_TYPES,
@@ -38,20 +39,7 @@ def snapshot_fn(tables):
 
 def seal(raw, key):
     """The raw tables plus a dismissal of ``key`` (CPL 160.50 seals the arrest)."""
-    event = make_frame(
-        "court_events",
-        [
-            {
-                "EVENT_ID": f"TEST-SEAL-{key}",
-                "ARREST_KEY": key,
-                "EVENT_TYPE": "DISPOSITION",
-                "EVENT_DATE": pd.Timestamp("2026-05-01"),
-                "SOURCE": "OCA",
-                "DISPOSITION": "DISMISSAL",
-                "ENTIRE_INSTRUMENT": True,
-            }
-        ],
-    )
+    event = dismissals([key])
     return raw.replace(court_events=pd.concat([raw["court_events"], event], ignore_index=True))
 
 
