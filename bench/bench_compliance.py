@@ -38,6 +38,7 @@ def run(scale: str, data: Path) -> Section:
     from sanitizer._demo import sealing_events
     from sanitizer._home import Home
     from sanitizer._retrain import retrain
+    from sanitizer.certify import copy_home
     from sanitizer.registry import Registry
     from sanitizer.tables import read_tables
 
@@ -60,8 +61,7 @@ def run(scale: str, data: Path) -> Section:
         if events is None:
             section.add("no sealable arrest found", 0, "")
             return section
-        cli_home = workdir / "cli-home"
-        shutil.copytree(home.path, cli_home)
+        cli_home = copy_home(home, workdir / "cli-home", actor="bench").path
         start = time.perf_counter()
         applied = registry.apply_events(tables, events, AS_OF, actor="bench")
         gone = decertify_affected(home, registry, applied["newly_excluded"], as_of=AS_OF)

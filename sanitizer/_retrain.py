@@ -25,6 +25,7 @@ import pandas as pd
 from ._errors import BadInput, Refused
 from ._home import Home
 from .certify import (
+    ALIAS,
     Certificate,
     LineageIndex,
     ModelStore,
@@ -35,7 +36,6 @@ from .certify import (
 from .certify._card import model_card
 from .lineage import LineageReport, code_version, commit_tables, fingerprint, run_checks
 from .registry import Registry, Snapshot, build_snapshot
-from .sanitize import sanitize
 from .tables import Tables
 from .train import CRIME_TYPES
 
@@ -295,7 +295,7 @@ def retrain(
     training, model = checks.training, checks.model
     model_fingerprint = fingerprint(model)
     affected = getattr(pipeline, "affected", None)
-    data = sanitize(raw, snapshot)
+    data = checks.sanitized
     derived = {"training_rows": (training.row_keys, _row_key_columns(training))}
     commitments = commit_tables(data.tables, derived)
     used = training.provenance.used_keys("arrests").astype(str)
@@ -518,13 +518,18 @@ def _certify(run: _Certification) -> None:
         "valid_until": result.valid_until or "",
         **commitment_tags,
     }
+    serving = store.certified(name)
     ref = store.register(name, run.run_id, version_tags)
     result.version = ref.version
     index = LineageIndex(run.registry.store.engine)
     try:
         _sign_index_promote(run, ref, digest, index)
     except BaseException:
-        # a crash after registration: the pending version goes, the alias never moved
+        # a crash after registration: the pending version goes; if the alias had already
+        # moved (the audit commit failed after it), it goes back to the version it left
+        now = store.certified(name)
+        if serving is not None and (now is None or now.version == ref.version):
+            store.client.set_registered_model_alias(name, ALIAS, str(serving.version))
         store.client.delete_model_version(name, str(ref.version))
         index.remove(name, ref.version)
         result.version = None
@@ -589,6 +594,7 @@ def _sign_index_promote(run: _Certification, ref, digest: str, index: LineageInd
             )
         _maybe_fail("alias", fail_at)
         store.promote(name, ref.version)
+        _maybe_fail("after_alias", fail_at)
 
     try:
         registry.audit.append_many(

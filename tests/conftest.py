@@ -60,3 +60,21 @@ def model_home(tmp_path, monkeypatch, mlflow_db_template):
     home = Home.resolve(tmp_path / "home").ensure()
     shutil.copy(mlflow_db_template, home.path / "mlflow.db")
     return home
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(tmp_path_factory, mlflow_db_template):
+    """A real ``mlflow server`` over HTTP (the venv's), shared by the session (worker).
+
+    Proxied artifacts in ``server.artifacts``; see ``tests/mlflow_server.py``. It is stopped,
+    and killed if need be, at the end of the session however the tests ended.
+    """
+    from mlflow_server import MlflowServer, mlflow_executable
+
+    if mlflow_executable() is None:
+        skip_or_fail("the mlflow executable is not installed (pip install -e '.[test]')")
+    server = MlflowServer.start(tmp_path_factory.mktemp("mlflow-server"), mlflow_db_template)
+    try:
+        yield server
+    finally:
+        server.stop()

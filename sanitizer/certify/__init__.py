@@ -7,6 +7,7 @@ The MLflow layout is fixed in ``docs/model-registry.md``.
 
 from ._certificate import CERTIFICATE_FORMAT, Certificate, sign_certificate, valid_until
 from ._index import LineageIndex
+from ._relocate import Relocation, check_location, copy_home, relocate_home
 from ._store import (
     ALIAS,
     MODEL_NAMES,
@@ -24,6 +25,10 @@ __all__ = [
     "MODEL_NAMES",
     "ModelStore",
     "ModelVersionRef",
+    "Relocation",
+    "check_location",
+    "copy_home",
+    "relocate_home",
     "artifact_digest",
     "parse_model_uri",
     "sign_certificate",

@@ -31,10 +31,12 @@ from .._errors import BadInput, Refused
 
 __all__ = [
     "ALIAS",
+    "LOADER_WRITTEN",
     "MODEL_NAMES",
     "ModelStore",
     "ModelVersionRef",
     "artifact_digest",
+    "loader_written",
     "parse_model_uri",
 ]
 
@@ -48,6 +50,8 @@ MODEL_NAMES = (
 TAG = "sanitizer."
 #: The run artifact folder holding the pyfunc.
 MODEL_PATH = "model"
+#: Prefix of the temporary folders :meth:`ModelStore.model_dir` downloads into.
+_DOWNLOAD_PREFIX = "sanitizer-model-"
 _URI = re.compile(r"^models:/(?P<name>[A-Za-z0-9_.-]+)(?:/(?P<version>\d+)|@(?P<alias>[\w-]+))$")
 
 
@@ -64,14 +68,33 @@ def parse_model_uri(uri: str) -> tuple[str, int | None, str | None]:
     return match["name"], None if version is None else int(version), match["alias"]
 
 
+#: What loading a model folder writes into it, never part of its digest: MLflow's
+#: ``registered_model_meta`` (written into the folder a ``models:/`` URI resolves to, the
+#: store's own folder when artifacts are local) and the bytecode cache Python writes beside
+#: the folder's ``_pyfunc_code.py`` when it executes it (``__pycache__/`` at the top).
+LOADER_WRITTEN = ("registered_model_meta", "__pycache__")
+
+
+def loader_written(relative: Path) -> bool:
+    """Whether a path relative to a model folder is one :data:`LOADER_WRITTEN` names."""
+    parts = relative.parts
+    return bool(parts) and (
+        (parts[0] == "registered_model_meta" and len(parts) == 1) or parts[0] == "__pycache__"
+    )
+
+
 def artifact_digest(directory: Path | str) -> str:
     """SHA-256 over a folder's files: sorted relative paths, each with its content's hash.
 
     What the certificate binds and serving re-checks on disk before loading anything.
+    The files loading writes into a folder (:data:`LOADER_WRITTEN`) are left out, so that
+    serving a version with ``mlflow models serve -m models:/NAME/VERSION`` does not turn
+    it into a tampered one.
     """
     root = Path(directory)
     outer = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    files = (p for p in root.rglob("*") if p.is_file())
+    for path in sorted(p for p in files if not loader_written(p.relative_to(root))):
         relative = path.relative_to(root).as_posix()
         inner = hashlib.sha256(path.read_bytes()).hexdigest()
         outer.update(f"{relative}\0{inner}\n".encode())
@@ -126,6 +149,9 @@ class ModelStore:
         # a command's stderr is for its progress and errors.
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+        # Against a tracking server, MLflow writes "View run ... at: URL" lines to *stdout*
+        # whenever a run ends, which would break `--json`'s one object on stdout.
+        os.environ["MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT"] = "true"
         from mlflow import MlflowClient
 
         logging.getLogger("mlflow").setLevel(logging.WARNING)
@@ -136,12 +162,27 @@ class ModelStore:
 
     @classmethod
     def for_home(cls, home) -> ModelStore:
-        """The store of a :class:`sanitizer._home.Home` (its ``mlflow_uri``)."""
+        """The store of a :class:`sanitizer._home.Home` (its ``mlflow_uri``).
+
+        Refused for a home moved or copied from elsewhere until it is relocated (its
+        MLflow store would read the other home's artifacts; see ``_relocate``).
+        """
+        from ._relocate import check_location
+
         local = home.mlflow_uri.startswith("sqlite:")
+        if local:
+            check_location(home)
         return cls(home.mlflow_uri, home.artifacts_dir if local else None)
 
     # --- runs ---------------------------------------------------------------------------------
     def experiment_id(self, name: str) -> str:
+        """The experiment ``sanitizer/NAME``, created on first use.
+
+        Two first retrains of a model at once both find no experiment; the one whose
+        create fails (the name is taken) uses the other's.
+        """
+        from mlflow.exceptions import MlflowException
+
         experiment_name = f"sanitizer/{name}"
         found = self.client.get_experiment_by_name(experiment_name)
         if found is not None:
@@ -151,7 +192,13 @@ class ModelStore:
             folder = self.artifacts_root / name
             folder.mkdir(parents=True, exist_ok=True)
             location = folder.as_uri()
-        return self.client.create_experiment(experiment_name, artifact_location=location)
+        try:
+            return self.client.create_experiment(experiment_name, artifact_location=location)
+        except MlflowException:
+            found = self.client.get_experiment_by_name(experiment_name)
+            if found is None:
+                raise
+            return found.experiment_id
 
     def start_run(self, name: str, tags: Mapping[str, str]) -> str:
         """A new run for one retrain of ``name``; returns its id."""
@@ -223,7 +270,11 @@ class ModelStore:
         try:
             self.client.get_registered_model(name)
         except MlflowException:
-            self.client.create_registered_model(name)
+            try:
+                self.client.create_registered_model(name)
+            except MlflowException:
+                # a concurrent first retrain of the same model created it meanwhile
+                self.client.get_registered_model(name)
         run = self.client.get_run(run_id)
         source = f"{run.info.artifact_uri}/{MODEL_PATH}"
         all_tags = {f"{TAG}{k}": _tag_text(v) for k, v in tags.items()}
@@ -312,14 +363,18 @@ class ModelStore:
         local = _local_path(ref.source)
         if local is not None and local.exists():
             return local
-        target = Path(tempfile.mkdtemp(prefix="sanitizer-model-"))
         from mlflow.artifacts import download_artifacts
 
-        return Path(
-            download_artifacts(
-                artifact_uri=ref.source, dst_path=str(target), tracking_uri=self.tracking_uri
+        target = Path(tempfile.mkdtemp(prefix=_DOWNLOAD_PREFIX))
+        try:
+            return Path(
+                download_artifacts(
+                    artifact_uri=ref.source, dst_path=str(target), tracking_uri=self.tracking_uri
+                )
             )
-        )
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
 
     def read_artifact(self, run_id: str, path: str) -> bytes:
         """One run artifact's bytes (``certificate.json``, ``lineage/...``)."""
@@ -343,9 +398,16 @@ class ModelStore:
         return json.loads(self.read_artifact(run_id, path))
 
     def delete_local_copy(self, path: Path, ref: ModelVersionRef) -> None:
-        """Remove a downloaded copy (never the store's own folder)."""
-        if _local_path(ref.source) != path:
-            shutil.rmtree(path, ignore_errors=True)
+        """Remove a copy :meth:`model_dir` downloaded (never the store's own folder).
+
+        The copy sits in a private temporary folder (``sanitizer-model-*``), which goes too.
+        """
+        path = Path(path)
+        if _local_path(ref.source) == path:
+            return
+        parent = path.parent
+        ours = parent.name.startswith(_DOWNLOAD_PREFIX)
+        shutil.rmtree(parent if ours else path, ignore_errors=True)
 
 
 def _tag_text(value: object) -> str:

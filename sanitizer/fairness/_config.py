@@ -22,7 +22,7 @@ DEFAULT_GATES = {
             "min_demographic_parity_ratio": 0.8,
             "four_fifths_enforced": False,
         },
-        "quality": {"min_auc": 0.65},
+        "quality": {"min_auc": 0.65, "min_recall": 0.10},
     },
     "patternizr": {
         "fairness": {

@@ -1,12 +1,34 @@
 """The recidivism model's fairness report, its before/after-sanitization comparison, mitigation.
 
 Everything is measured on held-out persons (a seeded hash of PERSON_ID, see
-``sanitizer.train.holdout_mask``): the forest is fitted on the others, a person is
-"flagged" when their risk reaches the configured threshold, and the flags are compared
-with what happened (a clean re-arrest within two years).
+``sanitizer.train.holdout_mask``), and what is measured is what is served:
 
-Mitigation and its serving consequences
----------------------------------------
+- the model judged is the model certified: ``RecidivismPipeline.fit`` fits the forest on
+  the development persons (everyone not held out) whatever it is given, so the model the
+  report fits and the one ``retrain`` registers have the same fingerprint;
+- a person is "flagged" when their risk reaches the model's own fitted ``threshold_``,
+  which is what serving returns as ``high_risk`` (with ``risk_threshold``). Nothing
+  about the decision is configured at report time.
+
+The threshold was chosen on the development persons only (their out-of-shard risk, see
+``sanitizer.train.select_threshold``): one threshold for everyone, under the equalized-odds
+constraint of the fairness gate, so that a held-out evaluation of this size is predicted to
+pass with probability ``[decision] power``. The held-out persons never influenced it; they
+only judge it. The report carries that choice (``decision``: candidates, predicted pass
+probability, validation figures) beside the held-out figures, and ``overall`` carries the
+threshold, the recall and the precision of the decision.
+
+Two gates read the decision: ``fairness`` (equalized-odds difference across race) and
+``quality`` (AUC of the risk, and the decision's recall against ``min_recall``, so that a
+model which flags nobody is refused).
+
+Mitigation: decisions that are *not* served
+-------------------------------------------
+The ``mitigate`` options below replace the judged decisions by post-processed ones that
+serving does not make (serving returns the unmitigated ``risk`` and ``high_risk``). They
+are kept for comparison and research; a model certified with them is certified on
+decisions nobody serves, which the model card says.
+
 ``mitigate="threshold_optimizer"`` post-processes the forest with fairlearn's
 ``ThresholdOptimizer`` (equalized odds, balanced-accuracy objective): one randomized
 threshold per race. It needs **race at prediction time**, so a mitigated model can only
@@ -157,8 +179,10 @@ def recidivism_report(
     holdout = HoldoutPredictions(pipeline, training, groups)
     frame = holdout.frame
     flags = frame["y_pred"].to_numpy()
+    threshold, decision = holdout.threshold, {**holdout.decision, "served": True}
     if mitigate is not None:
         flags = mitigated_predictions(pipeline, training, groups, holdout, mitigate)
+        threshold, decision = None, {"mitigation": mitigate, "served": False}
     config = load_gates() if gates is None else gates
     dimensions = list(config["recidivism"]["fairness"]["dimensions"])
     return FairnessReport(
@@ -166,6 +190,8 @@ def recidivism_report(
         flags,
         frame[dimensions],
         y_score=frame["risk"].to_numpy(),
+        threshold=threshold,
+        decision=decision,
         model="recidivism",
         gates=config,
         **evidence,
@@ -194,7 +220,9 @@ _COMPARED = (
     ("held-out persons", ("overall", "n")),
     ("base rate (re-arrest within 2 years)", ("overall", "base_rate")),
     ("AUC", ("overall", "auc")),
+    ("decision threshold (fitted)", ("overall", "threshold")),
     ("selection rate", ("overall", "selection_rate")),
+    ("recall", ("overall", "recall")),
     ("false positive rate", ("overall", "false_positive_rate")),
     ("false negative rate", ("overall", "false_negative_rate")),
 )

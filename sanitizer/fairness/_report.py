@@ -172,6 +172,10 @@ class FairnessReport:
         aligned with ``y_true``.
     y_score : array-like, optional
         Scores for the AUC quality gate.
+    threshold : float, optional
+        The score threshold ``y_pred`` came from (reported as ``overall["threshold"]``).
+    decision : mapping, optional
+        How that threshold was chosen (the model's ``decision_``), reported as is.
     model : str, default="recidivism"
         Which section of the gates config applies.
     gates : mapping, optional
@@ -187,6 +191,8 @@ class FairnessReport:
         sensitive_features: pd.DataFrame,
         *,
         y_score=None,
+        threshold: float | None = None,
+        decision: Mapping | None = None,
         model: str = "recidivism",
         gates: Mapping | None = None,
         min_group_size: int | None = None,
@@ -212,6 +218,7 @@ class FairnessReport:
         groups = sensitive_features[dimensions].reset_index(drop=True).astype(str)
         self._settings = settings
         self._model = model
+        self._decision = dict(decision or {})
 
         tables = {
             d: binary_group_table(y_true, y_pred, groups[d], settings.min_group_size)
@@ -260,6 +267,9 @@ class FairnessReport:
             "selection_rate": _mean(y_pred),
             "false_positive_rate": _mean(y_pred[y_true == 0]),
             "false_negative_rate": _mean(1 - y_pred[y_true == 1]),
+            "recall": _mean(y_pred[y_true == 1]),
+            "precision": _mean(y_true[y_pred == 1]),
+            "threshold": float("nan") if threshold is None else float(threshold),
             "auc": float("nan"),
             "auc_low": float("nan"),
             "auc_high": float("nan"),
@@ -319,6 +329,19 @@ class FairnessReport:
                     "quality", "auc", self._overall["auc"], float(quality["min_auc"]), ">=", True
                 )
             )
+        if "min_recall" in quality:
+            # the decision itself: a flag that finds (almost) nobody who is re-arrested,
+            # e.g. one that flags nobody at all, is refused however well the risk ranks
+            criteria.append(
+                _criterion(
+                    "quality",
+                    "recall",
+                    self._overall["recall"],
+                    float(quality["min_recall"]),
+                    ">=",
+                    True,
+                )
+            )
         return criteria
 
     # --- read-only results ------------------------------------------------------------
@@ -334,8 +357,13 @@ class FairnessReport:
 
     @property
     def overall(self) -> dict:
-        """Whole-sample figures: size, base rate, selection rate, FPR, FNR, AUC (+ CI)."""
+        """Whole-sample figures: rates, recall, precision, the threshold, AUC (+ CI)."""
         return dict(self._overall)
+
+    @property
+    def decision(self) -> dict:
+        """How the judged decision's threshold was chosen (empty if not given)."""
+        return dict(self._decision)
 
     @property
     def criteria(self) -> tuple[Criterion, ...]:
@@ -360,6 +388,7 @@ class FairnessReport:
             "model": self._model,
             "passed": self.passed,
             "overall": {k: _none(v) for k, v in self._overall.items()},
+            "decision": {k: _none(v) for k, v in self._decision.items()},
             "gates": self.gates,
             "by_group": _records(self._by_group),
             "disparities": _records(self._disparities),

@@ -246,10 +246,18 @@ def _component_difference(name: str, used, refit) -> str:
 
 
 def check_fitted_state(
-    pipeline: LineagePipeline, training: TrainingSet, raw: Tables, snapshot: Snapshot
+    pipeline: LineagePipeline,
+    training: TrainingSet,
+    raw: Tables,
+    snapshot: Snapshot,
+    clean: Tables | None = None,
 ) -> CheckResult:
-    """Every fitted component equals its re-fit on the (verified) clean tables alone."""
-    clean = sanitize(raw, snapshot).tables
+    """Every fitted component equals its re-fit on the (verified) clean tables alone.
+
+    ``clean`` is ``sanitize(raw, snapshot).tables`` when the caller already has it (it is
+    verified here all the same).
+    """
+    clean = sanitize(raw, snapshot).tables if clean is None else clean
     findings = verify_clean(clean, raw, snapshot)
     refit = dict(pipeline.refit_components(clean))
     compared = []
@@ -554,6 +562,9 @@ class LineageChecks:
     training: TrainingSet = field(repr=False)
     model: object = field(repr=False)
     results: Mapping[str, CheckResult] = field(default_factory=dict)
+    #: The checks' own sanitization of the raw tables (``SanitizeResult``), which the
+    #: fitted-state check verified and re-fitted on; commitments and reports reuse it.
+    sanitized: object = field(default=None, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -573,9 +584,10 @@ def run_checks(
     """Build, fit, and run the three checks on one pipeline."""
     training = pipeline.build(raw, snapshot)
     model = pipeline.fit(training)
+    sanitized = sanitize(raw, snapshot)
     results = {
         "provenance": check_provenance(training, raw, snapshot),
         "invariance": check_invariance(pipeline, raw, snapshot, snapshot_fn, training, model, seed),
-        "fitted_state": check_fitted_state(pipeline, training, raw, snapshot),
+        "fitted_state": check_fitted_state(pipeline, training, raw, snapshot, sanitized.tables),
     }
-    return LineageChecks(training, model, results)
+    return LineageChecks(training, model, results, sanitized)

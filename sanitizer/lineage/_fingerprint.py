@@ -119,10 +119,24 @@ def _feed(digest, obj, depth: int) -> None:
         )
 
 
+_LENGTH = struct.Struct("<Q")
+
+
+def _string_record(text: str) -> bytes:
+    """``_tag(digest, b"S", text)`` as bytes."""
+    payload = text.encode("utf-8")
+    return b"S" + _LENGTH.pack(len(payload)) + payload
+
+
 def _feed_array(digest, array: np.ndarray, depth: int) -> None:
     if array.dtype.hasobject:
         _tag(digest, b"O", str(array.shape).encode())
-        for item in array.ravel(order="C"):
+        items = array.ravel(order="C").tolist()
+        if all(type(item) is str for item in items):
+            # key columns are millions of strings: the same bytes _feed would write, joined
+            digest.update(b"".join(_string_record(item) for item in items))
+            return
+        for item in items:
             _feed(digest, item, depth + 1)
         return
     if array.dtype.names:  # structured (tree nodes): field by field

@@ -122,6 +122,7 @@ ACTIONS = (
     "MODEL_CERTIFIED",
     "MODEL_REFUSED",
     "MODEL_DECERTIFIED",
+    "HOME_RELOCATED",
 )
 #: Outcomes the package records; any UPPER_SNAKE name is accepted.
 OUTCOMES = ("GRANTED", "DENIED", "DONE", "REFUSED")

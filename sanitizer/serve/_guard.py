@@ -14,7 +14,8 @@ Three things, in this order (DESIGN.md, "Inference guard"):
    entry is written.
 
 The guard runs inside the MLflow pyfunc's ``predict``, so ``mlflow models serve`` serves
-guarded too; :func:`~sanitizer.serve.load_certified` adds the certificate checks.
+guarded too. The certificate checks (:mod:`sanitizer.serve._load`) run before it: when
+the pyfunc loads, whoever loads it, and again, cheaply, before every request.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ __all__ = [
     "InferenceGuard",
     "InferenceRefused",
     "check_columns",
+    "serving_actor",
+    "serving_as_of",
+    "serving_home",
 ]
 
 MSG_EXTRA = (
@@ -186,6 +190,32 @@ def _config_text(config, key: str, env: str | None = None) -> str:
     return str(value)
 
 
+def serving_home(config) -> Home:
+    """The home a loaded model serves from, its audit log and registry included.
+
+    ``serving_home`` / ``serving_db_url`` in its config, else ``SANITIZER_HOME`` /
+    ``SANITIZER_DB_URL`` (and ``MLFLOW_TRACKING_URI``), else ``./.sanitizer``.
+    """
+    return Home.resolve(
+        _config_text(config, "serving_home") or None,
+        _config_text(config, "serving_db_url") or None,
+    )
+
+
+def serving_as_of(config) -> date | None:
+    """The pinned date of ``serving_as_of``, or None (today, at every request)."""
+    text_value = _config_text(config, "serving_as_of")
+    try:
+        return date.fromisoformat(text_value) if text_value else None
+    except ValueError:
+        raise BadInput(f"serving_as_of {text_value!r} is not a date YYYY-MM-DD") from None
+
+
+def serving_actor(config) -> str:
+    """Who a loaded model's audit entries name (``serving_actor``, default ``serve``)."""
+    return _config_text(config, "serving_actor") or "serve"
+
+
 class InferenceGuard:
     """Columns, current data and audit around a model service (see the module docstring).
 
@@ -209,18 +239,13 @@ class InferenceGuard:
         self.name = str(self.config.get("name", "model"))
         version = self.config.get("serving_version")
         self.version = int(version) if str(version or "").isdigit() else None
-        self.actor = _config_text(self.config, "serving_actor") or "serve"
+        self.actor = serving_actor(self.config)
         self.allowed = list(self.config.get("input_columns", []))
         self.required = list(self.config.get("required_columns", []))
         data = _config_text(self.config, "serving_data", "SANITIZER_DATA")
         if not data:
             raise BadInput(MSG_NO_DATA)
-        home = Home.resolve(
-            _config_text(self.config, "serving_home") or None,
-            _config_text(self.config, "serving_db_url") or None,
-        )
-        as_of_text = _config_text(self.config, "serving_as_of")
-        as_of = date.fromisoformat(as_of_text) if as_of_text else None
+        home, as_of = serving_home(self.config), serving_as_of(self.config)
         self.data = CurrentData(Path(data), home, str(self.config["policy"]), as_of)
         self._state: tuple[Current, object] | None = None
         self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="guard-count")

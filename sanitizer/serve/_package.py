@@ -60,7 +60,7 @@ REQUIREMENTS = (
     "cryptography",
     "sanitizer",
 )
-RECIDIVISM_OUTPUTS = ("PERSON_ID", "risk", "recidivist")
+RECIDIVISM_OUTPUTS = ("PERSON_ID", "risk", "recidivist", "high_risk", "risk_threshold")
 MSG_KIND = "kind must be one of {kinds}; got {kind!r}"
 MSG_WEIGHTS = "{kind} weights need {needed}; got {got}"
 MSG_OUT_DIR = "{path} exists and is not empty; package into a new folder"
@@ -95,16 +95,22 @@ def output_columns(kind: str) -> list[tuple[str, str]]:
             ("narrative_cosine", "float"),
             ("pattern_ids", "string"),
         ]
-    return [("PERSON_ID", "string"), ("risk", "double"), ("recidivist", "boolean")]
+    # high_risk is the certified decision (risk >= risk_threshold, the model's fitted
+    # threshold_): the decision the fairness and quality gates judged
+    return [
+        ("PERSON_ID", "string"),
+        ("risk", "double"),
+        ("recidivist", "boolean"),
+        ("high_risk", "boolean"),
+        ("risk_threshold", "double"),
+    ]
 
 
-def _signature(kind: str):
+def _signature(outputs: list[tuple[str, str]]):
     from mlflow.models import ModelSignature
     from mlflow.types import ColSpec, Schema
 
-    return ModelSignature(
-        inputs=None, outputs=Schema([ColSpec(t, n) for n, t in output_columns(kind)])
-    )
+    return ModelSignature(inputs=None, outputs=Schema([ColSpec(t, n) for n, t in outputs]))
 
 
 def _requirements() -> list[str]:
@@ -122,7 +128,10 @@ def _split_weights(kind: str, weights: Mapping[str, object], config: dict) -> di
 
     A recidivism scorer is stored as its two fitted parts (``features``, ``classifier``)
     with the rule's parameters in the config, so its forest can be split by shard and
-    the scorer class itself never needs to be a trusted type.
+    the scorer class itself never needs to be a trusted type. The decision threshold
+    stays in the classifier (its fitted ``threshold_``, covered by the fingerprint); the
+    config gets a copy, ``risk_threshold``, for readers of ``MLmodel``, which the service
+    checks against the weights when loading.
     """
     if kind == "patternizr":
         needed = {"featurizer", "model"}
@@ -134,11 +143,16 @@ def _split_weights(kind: str, weights: Mapping[str, object], config: dict) -> di
         scorer = weights["scorer"]
         config.setdefault("min_arrests", int(scorer.min_arrests))
         config.setdefault("window_years", int(scorer.window_years))
-        return {"features": scorer.features, "classifier": scorer.classifier}
-    if {"features", "classifier"} <= set(weights):
-        return {"features": weights["features"], "classifier": weights["classifier"]}
-    needed = "['scorer'] or ['classifier', 'features']"
-    raise BadInput(MSG_WEIGHTS.format(kind=kind, needed=needed, got=sorted(weights)))
+        parts = {"features": scorer.features, "classifier": scorer.classifier}
+    elif {"features", "classifier"} <= set(weights):
+        parts = {"features": weights["features"], "classifier": weights["classifier"]}
+    else:
+        needed = "['scorer'] or ['classifier', 'features']"
+        raise BadInput(MSG_WEIGHTS.format(kind=kind, needed=needed, got=sorted(weights)))
+    threshold = getattr(parts["classifier"], "threshold_", None)
+    if threshold is not None:
+        config["risk_threshold"] = float(threshold)
+    return parts
 
 
 def package_model(
@@ -184,6 +198,10 @@ def package_model(
     parts = _split_weights(kind, weights, config)
     mo_columns = getattr(parts.get("featurizer"), "mo_columns", MO_COLUMNS)
     allowed, required = input_columns(kind, tuple(mo_columns))
+    outputs = output_columns(kind)
+    if kind == "recidivism" and "risk_threshold" not in config:
+        # a classifier without a fitted threshold serves no decision (see RecidivismScorer)
+        outputs = [c for c in outputs if c[0] not in ("high_risk", "risk_threshold")]
     config.update(
         format=PACKAGE_FORMAT,
         kind=kind,
@@ -191,7 +209,7 @@ def package_model(
         policy=policy,
         input_columns=allowed,
         required_columns=required,
-        output_columns=[n for n, _ in output_columns(kind)],
+        output_columns=[n for n, _ in outputs],
     )
     if out_dir.exists():
         out_dir.rmdir()
@@ -210,7 +228,7 @@ def package_model(
                     python_model=str(CODE_PATH),
                     artifacts=files,
                     model_config=config,
-                    signature=_signature(kind),
+                    signature=_signature(outputs),
                     pip_requirements=_requirements(),
                     metadata={
                         "sanitizer": {

@@ -13,9 +13,11 @@ the audit entry; nothing computed from them reaches an answer.
     pattern it left with one member).
 ``recidivism``
     Per ``PERSON_ID`` (and optional ``AS_OF``), ``risk`` and ``recidivist`` from clean
-    arrests only. A person with no clean arrest before the date gets the no-history
-    answer (``risk`` null, ``recidivist`` false), the same whether they have sealed
-    arrests, none, or are unknown, so the answer cannot reveal a sealed record.
+    arrests only, and the certified decision ``high_risk`` (``risk >= risk_threshold``,
+    the threshold fitted into the model's weights: the decision its fairness and quality
+    gates judged). A person with no clean arrest before the date gets the no-history
+    answer (``risk`` null, ``recidivist`` and ``high_risk`` false), the same whether they
+    have sealed arrests, none, or are unknown, so the answer cannot reveal a sealed record.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 
 from ..tables import isin, make_frame, position_in
 from ..train import HistoryIndex, RecidivismScorer, pattern_members
-from ._guard import Current, InferenceBadInput
+from ._guard import Current, InferenceBadInput, InferenceRefused
 
 __all__ = ["PatternService", "RecidivismService", "make_service"]
 
@@ -39,6 +41,10 @@ MSG_WRONG_TYPE = "complaint(s) {keys} have KY_CD {got}; this model ranks KY_CD {
 MSG_BAD_VALUES = "request column values cannot be read as complaint columns: {error}"
 MSG_BAD_AS_OF = "AS_OF value(s) {values} are not dates YYYY-MM-DD"
 MSG_BAD_PERSON = "PERSON_ID must be given on every row; row(s) {rows} are empty"
+MSG_THRESHOLD_MISMATCH = (
+    "the model config says risk_threshold={config} but the weights hold threshold_={weights}; "
+    "the folder was edited after packaging: refusing to serve a decision nobody certified"
+)
 
 
 class PatternService:
@@ -140,7 +146,8 @@ class RecidivismService:
     features : PersonHistoryFeatures
     classifier : fitted classifier
     config : mapping
-        ``min_arrests``, ``window_years``.
+        ``min_arrests``, ``window_years``, and ``risk_threshold`` when the classifier has
+        a fitted threshold (it must equal the classifier's ``threshold_``).
     """
 
     kind = "recidivism"
@@ -154,6 +161,14 @@ class RecidivismService:
             min_arrests=int(config.get("min_arrests", 3)),
             window_years=int(config.get("window_years", 2)),
         )
+        self.threshold = self.scorer.threshold
+        stated = config.get("risk_threshold")
+        if stated is not None or self.threshold is not None:
+            same = stated is not None and self.threshold is not None
+            if not same or float(stated) != self.threshold:
+                raise InferenceRefused(
+                    MSG_THRESHOLD_MISMATCH.format(config=stated, weights=self.threshold)
+                )
 
     def prepare(self, current: Current) -> dict:
         """Clean arrests and persons, and whose arrests were excluded (for the audit)."""
@@ -175,7 +190,10 @@ class RecidivismService:
         return self.scorer.score(tables, as_of=as_of)
 
     def predict(self, state: dict, frame: pd.DataFrame, as_of: date) -> pd.DataFrame:
-        """``PERSON_ID, risk, recidivist`` per request row, in request order."""
+        """``PERSON_ID, risk, recidivist, high_risk, risk_threshold`` per request row, in order.
+
+        The last two only for a model with a fitted threshold (see ``RecidivismScorer``).
+        """
         people = frame["PERSON_ID"]
         empty = people.isna().to_numpy()
         if empty.any():
@@ -206,7 +224,12 @@ class RecidivismService:
             where = np.flatnonzero(hit) if rows is None else rows[hit]
             risk[where] = scored["risk"].to_numpy()[at[hit]]
             flag[where] = scored["recidivist"].to_numpy()[at[hit]]
-        return pd.DataFrame({"PERSON_ID": people, "risk": risk, "recidivist": flag})
+        out = pd.DataFrame({"PERSON_ID": people, "risk": risk, "recidivist": flag})
+        if self.threshold is not None:
+            # NaN risk (no clean history) is never >= anything: high_risk False
+            out["high_risk"] = risk >= self.threshold
+            out["risk_threshold"] = self.threshold
+        return out
 
     def withheld(self, state: dict, frame: pd.DataFrame, out=None) -> int:
         """Excluded arrests of the asked persons, left out of their scores (for the audit)."""

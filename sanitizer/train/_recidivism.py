@@ -9,6 +9,10 @@ Two things are returned per person (CONTRACT.md, model ``recidivism``):
 ``risk``
     The probability of a re-arrest within two years, from a random forest over the person
     history features of :mod:`sanitizer.features` (never race, never sex).
+``high_risk``
+    The decision: ``risk`` at or above the model's fitted ``threshold_`` (served with it as
+    ``risk_threshold``). The fairness and quality gates judge exactly this decision, made
+    by exactly this model: see "The decision" below.
 
 :class:`RecidivismPipeline` implements the lineage checks' ``LineagePipeline`` protocol:
 ``build`` sanitizes first and computes nothing before; the population (anyone with a clean
@@ -27,6 +31,32 @@ forest, and the risk is their mean. A person's features and label count that per
 clean arrests only, so sealing one arrest changes one shard's rows (or every shard's,
 when it moves the fitted offence codes), and :meth:`RecidivismPipeline.refit` retrains
 only the shards whose rows changed.
+
+The decision
+------------
+The forest is fitted on the *development* persons only: everyone but the held-out persons
+(a seeded hash of ``PERSON_ID``, :func:`holdout_mask`), as the pattern models fit on their
+train split only. So the certified model is the very model the gates judge on the
+held-out persons, not a refit of it on more data.
+
+Its threshold is fitted too, on the development persons and never the held-out ones
+(:func:`select_threshold`): each development person is scored by the shards that did not
+see them (their *out-of-shard* risk: the SISA shards double as a cross-fitting split, so
+every development person is a validation person for the fifteen shards that did not train
+on them), and the threshold is the one with the best F1 among those at which a held-out
+evaluation of the gate's size is predicted, by resampling those validation scores, to pass
+the equalized-odds limit with probability ``power`` (0.8). Why a predicted pass rather
+than a point estimate under a margin: on `small` the held-out groups are small (about 50
+Asian / Pacific Islander persons not re-arrested), so the measured false-positive-rate gap
+between five groups moves by about 0.1 from sampling alone at a flag rate near 20%; a
+point estimate picks whichever threshold was lucky on validation. Race is read only for
+that choice (the ``sensitive_groups`` component, re-fitted by the ``fitted_state``
+check); the threshold is one number for everyone, and race is never an input at serving.
+The threshold and the record of its choice are fitted attributes of the model, set by
+:meth:`RecidivismPipeline.fit` on the sharded forest it returns (``threshold_`` and
+``decision_``, beside the forest's own ``shard_digests_`` and the rest): the model
+fingerprint covers them, the invariance check retrains them, the skops weights carry
+them (no new type to trust), and serving reads the threshold from the certified weights.
 """
 
 from __future__ import annotations
@@ -38,8 +68,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.metrics import roc_auc_score
+from sklearn.utils.validation import check_is_fitted
 
 from .._config import load_toml_config, merge_config
 from ..features import (
@@ -57,13 +90,17 @@ from ._shards import DEFAULT_N_SHARDS, ShardedForest, refit_shards, shard_digest
 
 __all__ = [
     "DEFAULT_RECIDIVISM_CONFIG",
+    "OBJECTIVES",
     "RECIDIVISM_CONFIG_PATH",
     "RecidivismPipeline",
     "RecidivismScorer",
     "HoldoutPredictions",
+    "SensitiveGroups",
     "holdout_mask",
     "load_recidivism_config",
+    "out_of_shard_risk",
     "recidivist_label",
+    "select_threshold",
 ]
 
 #: ``models/recidivism.toml`` of the source checkout (absent in an installed wheel).
@@ -81,7 +118,16 @@ DEFAULT_RECIDIVISM_CONFIG = {
         "max_features": "sqrt",
         "n_jobs": 2,
     },
-    "decision": {"threshold": 0.2},
+    "decision": {
+        "objective": "f1",
+        "fairness_dimension": "race",
+        "max_equalized_odds_difference": 0.10,
+        "min_group_size": 30,
+        "power": 0.8,
+        "n_resamples": 1000,
+        "max_flag_rate": 0.5,
+        "flag_rate_step": 0.01,
+    },
     "evaluation": {"holdout_fraction": 0.3},
     "shards": {"n_shards": DEFAULT_N_SHARDS},
 }
@@ -169,11 +215,295 @@ def holdout_mask(person_ids, fraction: float, seed: int = 0) -> np.ndarray:
     return draws < np.uint64(int(float(fraction) * 2.0**64))
 
 
+# --- the decision threshold --------------------------------------------------------------
+#: Objectives :func:`select_threshold` maximises over the admissible thresholds.
+OBJECTIVES = ("f1", "balanced_accuracy")
+#: Keys of the ``[decision]`` config section (anything else is an error, not ignored).
+DECISION_KEYS = frozenset(DEFAULT_RECIDIVISM_CONFIG["decision"])
+MSG_DECISION_KEYS = (
+    "[decision] has unknown key(s) {keys}; expected {expected}. The threshold is fitted on "
+    "the development persons (see models/recidivism.toml), not configured"
+)
+MSG_OBJECTIVE = "[decision] objective must be one of {expected}; got {got!r}"
+MSG_NO_GROUPS = (
+    "the training set has no 'sensitive_groups' component; build it with "
+    "RecidivismPipeline.training_set (the decision threshold needs each person's group)"
+)
+MSG_ONE_SHARD = (
+    "the decision threshold is chosen on out-of-shard risk, which needs n_shards >= 2; "
+    "got n_shards={n_shards}"
+)
+
+
+def decision_settings(config: Mapping) -> dict:
+    """The ``[decision]`` section, checked: known keys only, a known objective."""
+    section = dict(config.get("decision", {}))
+    unknown = sorted(set(section) - DECISION_KEYS)
+    if unknown:
+        raise ValueError(MSG_DECISION_KEYS.format(keys=unknown, expected=sorted(DECISION_KEYS)))
+    settings = merge_config(DEFAULT_RECIDIVISM_CONFIG["decision"], section)
+    if settings["objective"] not in OBJECTIVES:
+        raise ValueError(MSG_OBJECTIVE.format(expected=list(OBJECTIVES), got=settings["objective"]))
+    return settings
+
+
+def _equalized_odds(members: np.ndarray, flagged: np.ndarray, min_group_size: int) -> np.ndarray:
+    """The gate's equalized-odds difference per candidate, NaN where it has no verdict.
+
+    ``members`` is ``(..., groups, 2)``: per group, how many have label 0 and 1;
+    ``flagged`` is ``(..., groups, 2, candidates)``: how many of those each candidate
+    flags. The evidence rules are the gate's (``sanitizer.fairness``): a group's rates
+    count only if it has ``min_group_size`` members, its FPR only with that many
+    negatives, its TPR only with that many positives; each difference needs two judged
+    groups; the larger of the two decides. Returns ``(..., candidates)``.
+    """
+    size = members.sum(axis=-1)
+    differences = []
+    for label in (0, 1):
+        judged = (size >= min_group_size) & (members[..., label] >= min_group_size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rate = flagged[..., label, :] / members[..., label, None]
+        high = np.where(judged[..., None], rate, -np.inf).max(axis=-2)
+        low = np.where(judged[..., None], rate, np.inf).min(axis=-2)
+        enough = (judged.sum(axis=-1) >= 2)[..., None]
+        differences.append(np.where(enough, high - low, np.nan))
+    return np.fmax(*differences)
+
+
+def select_threshold(
+    risk,
+    y,
+    groups,
+    *,
+    n_holdout: int,
+    objective: str = "f1",
+    max_equalized_odds_difference: float = 0.10,
+    min_group_size: int = 30,
+    power: float = 0.8,
+    n_resamples: int = 1000,
+    max_flag_rate: float = 0.5,
+    flag_rate_step: float = 0.01,
+    seed: int = 0,
+) -> dict:
+    """One threshold for everyone, chosen on validation persons under equalized odds.
+
+    Candidates are the validation risks at flag rates ``flag_rate_step``,
+    ``2 * flag_rate_step``, ... up to ``max_flag_rate``. A candidate is *admissible* when
+    a held-out evaluation of ``n_holdout`` persons is predicted to pass the
+    equalized-odds limit with probability at least ``power``: ``n_resamples`` samples of
+    ``n_holdout`` persons are drawn (with replacement, seeded) from the validation persons
+    and judged with the gate's own evidence rules (a sample with no verdict passes, as
+    the gate does). Of the admissible candidates the one with the best ``objective`` on
+    the validation persons wins (ties: the higher threshold, flagging fewer people). If
+    none is admissible, the candidate most likely to pass is returned with
+    ``constraint_met`` False, and the gates decide.
+
+    Why resample at the held-out size rather than compare a point estimate with a
+    margin: the gate measures a max-minus-min of group rates on a small sample, so its
+    value carries the sampling noise of its smallest groups; that noise, not only the
+    model's disparity, decides whether it passes, and it is what the resampling measures.
+
+    Parameters
+    ----------
+    risk, y, groups : array-like
+        Out-of-sample risk, outcome (0/1) and group (e.g. race) of each validation person.
+    n_holdout : int
+        Size of the held-out evaluation the gate will make.
+
+    Returns
+    -------
+    dict
+        ``threshold`` (NaN: nobody can be flagged, e.g. no validation persons) and the
+        record of the choice: candidates, how many were admissible, the chosen one's
+        predicted pass probability and its validation figures. Plain Python values, so
+        it can be fingerprinted, stored in a skops file and written to JSON.
+    """
+    risk = np.asarray(risk, dtype=float)
+    y = np.asarray(y, dtype=np.int64)
+    keep = ~np.isnan(risk)
+    risk, y = risk[keep], y[keep]
+    labels, codes = np.unique(np.asarray(groups, dtype=str)[keep], return_inverse=True)
+    record = {
+        "objective": str(objective),
+        "max_equalized_odds_difference": float(max_equalized_odds_difference),
+        "min_group_size": int(min_group_size),
+        "power": float(power),
+        "n_resamples": int(n_resamples),
+        "resample_size": int(n_holdout),
+        "seed": int(seed),
+        "validation_persons": int(len(risk)),
+        "validation_positives": int(y.sum()),
+    }
+    if objective not in OBJECTIVES:
+        raise ValueError(MSG_OBJECTIVE.format(expected=list(OBJECTIVES), got=objective))
+    if not len(risk):
+        return {"threshold": float("nan"), "constraint_met": False, "candidates": 0, **record}
+    rates = np.arange(1, int(round(float(max_flag_rate) / float(flag_rate_step))) + 1)
+    rates = rates * float(flag_rate_step)
+    candidates = np.unique(np.quantile(risk, 1.0 - rates, method="higher"))
+    # the validation persons as counts per (group, label, bin): bin b = how many
+    # candidates a person's risk reaches, so the person is flagged at candidate k iff b > k
+    bins = np.searchsorted(candidates, risk, side="right")
+    n_cells = len(labels) * 2 * (len(candidates) + 1)
+    cells = (codes * 2 + y) * (len(candidates) + 1) + bins
+    table = np.bincount(cells, minlength=n_cells).astype(np.int64)
+
+    def counts(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Members ``(..., groups, 2)`` and flagged ``(..., groups, 2, candidates)``."""
+        shaped = tables.reshape(*tables.shape[:-1], len(labels), 2, len(candidates) + 1)
+        at_least = np.cumsum(shaped[..., ::-1], axis=-1)[..., ::-1]
+        return shaped.sum(axis=-1), at_least[..., 1:]
+
+    members, flagged_by_group = counts(table)
+    rng = np.random.default_rng(int(seed))
+    drawn = rng.multinomial(int(n_holdout), table / table.sum(), size=int(n_resamples))
+    measured = _equalized_odds(*counts(drawn), int(min_group_size))  # (resamples, candidates)
+    passes = np.where(np.isnan(measured), True, measured <= float(max_equalized_odds_difference))
+    pass_probability = passes.mean(axis=0)
+
+    tp = flagged_by_group[:, 1, :].sum(axis=0).astype(float)
+    flagged = flagged_by_group.sum(axis=(0, 1)).astype(float)
+    positives, negatives = float(y.sum()), float(len(y) - y.sum())
+    fp = flagged - tp
+    recall = tp / positives if positives else np.zeros_like(tp)
+    specificity = 1.0 - fp / negatives if negatives else np.ones_like(fp)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = np.where(flagged + positives > 0, 2 * tp / (flagged + positives), 0.0)
+        precision = np.where(flagged > 0, tp / flagged, np.nan)
+    score = f1 if objective == "f1" else (recall + specificity) / 2.0
+
+    admissible = pass_probability >= float(power)
+    order = np.arange(len(candidates))
+    if admissible.any():
+        # best objective; among equals the higher threshold (lexsort: last key first)
+        pick = np.lexsort((order, score, admissible))[-1]
+    else:
+        pick = np.lexsort((order, score, pass_probability))[-1]
+    point = _equalized_odds(members, flagged_by_group, int(min_group_size))[pick]
+    return {
+        "threshold": float(candidates[pick]),
+        "constraint_met": bool(admissible[pick]),
+        "candidates": int(len(candidates)),
+        "admissible": int(admissible.sum()),
+        "pass_probability": float(pass_probability[pick]),
+        "validation_equalized_odds_difference": float(point),
+        "validation_flag_rate": float(flagged[pick] / len(y)),
+        "validation_recall": float(recall[pick]),
+        "validation_precision": float(precision[pick]),
+        "validation_objective": float(score[pick]),
+        **record,
+    }
+
+
+def out_of_shard_risk(model, X: pd.DataFrame, shard: np.ndarray) -> np.ndarray:
+    """Each row's risk from the shards that did not train on it (NaN if none did not).
+
+    The mean of the other fitted shards' class-1 probabilities, as
+    ``ShardedForest.predict_proba`` averages (a shard that saw one class adds 0): an
+    out-of-sample score for a training row, distributed as the served risk of a person
+    the model never saw. Summed in shard order, so it does not depend on ``n_jobs``.
+    """
+    forests = list(model.estimators_)
+    shard = np.asarray(shard, dtype=np.int64)
+    # the trees' own input type; calling them directly skips each forest's per-call
+    # validation and thread pool, which cost more than the trees on a few thousand rows
+    values = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
+
+    def one(forest):
+        if forest is None:
+            return None
+        classes = list(forest.classes_)
+        if 1 not in classes:
+            return np.zeros(len(values))
+        column = classes.index(1)
+        total = np.zeros(len(values))
+        for tree in forest.estimators_:  # tree order, like the forest's own mean
+            total += tree.predict_proba(values, check_input=False)[:, column]
+        return total / len(forest.estimators_)
+
+    n_jobs = getattr(model, "n_jobs", 1)
+    if n_jobs in (None, 1):
+        parts = [one(f) for f in forests]
+    else:
+        parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(f) for f in forests)
+    total = np.zeros(len(X))
+    fitted = np.zeros(len(forests), dtype=bool)
+    for k, part in enumerate(parts):  # shard order: deterministic sums
+        if part is not None:
+            total += part
+            fitted[k] = True
+    own = np.zeros(len(X))
+    mine = (shard >= 0) & (shard < len(forests))
+    for k in np.flatnonzero(fitted):
+        rows = mine & (shard == k)
+        own[rows] = parts[k][rows]
+    others = fitted.sum() - (mine & fitted[np.clip(shard, 0, len(forests) - 1)])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(others > 0, (total - own) / others, np.nan)
+
+
+class SensitiveGroups(BaseEstimator):
+    """Each person's group on one fairness dimension, for choosing the threshold only.
+
+    Never a feature and never served: :func:`select_threshold` reads it to judge candidate
+    thresholds under the equalized-odds constraint. It is fitted from the clean tables
+    (the same population as the features), so the ``fitted_state`` check re-fits it.
+
+    Parameters
+    ----------
+    cutoff : str, default="2023-06-01"
+    dimension : {"race", "sex", "age_group", "borough"}, default="race"
+
+    Attributes
+    ----------
+    person_ids_ : ndarray of str
+        The population (persons with a clean arrest before the cutoff), sorted.
+    categories_ : ndarray of str
+        The groups, sorted.
+    codes_ : ndarray of int
+        Each person's index into ``categories_``.
+    """
+
+    def __init__(self, cutoff="2023-06-01", dimension="race"):
+        self.cutoff = cutoff
+        self.dimension = dimension
+
+    def fit(self, X: Mapping, y=None):
+        """Read the groups of the population from the clean ``arrests`` and ``persons``."""
+        cutoff = pd.Timestamp(self.cutoff).strftime("%Y-%m-%d")
+        population = history_population(X["arrests"], cutoff)
+        groups = person_groups(X, population, cutoff)
+        if self.dimension not in groups.columns:
+            raise ValueError(
+                f"dimension must be one of {[c for c in groups.columns if c != 'PERSON_ID']}; "
+                f"got {self.dimension!r}"
+            )
+        values = groups[self.dimension].to_numpy(dtype=str)
+        self.person_ids_ = np.asarray(population, dtype=str)
+        self.categories_, codes = np.unique(values, return_inverse=True)
+        self.codes_ = codes.astype(np.int32)
+        return self
+
+    def transform(self, person_ids) -> np.ndarray:
+        """The group of each person (``UNKNOWN`` for a person outside the population)."""
+        check_is_fitted(self, "codes_")
+        wanted = np.asarray(pd.Series(person_ids, dtype="str").to_numpy(dtype=object), dtype=str)
+        at = np.searchsorted(self.person_ids_, wanted)
+        at = np.clip(at, 0, max(len(self.person_ids_) - 1, 0))
+        found = len(self.person_ids_) > 0
+        hit = (self.person_ids_[at] == wanted) if found else np.zeros(len(wanted), bool)
+        out = np.full(len(wanted), "UNKNOWN", dtype=object)
+        out[hit] = self.categories_[self.codes_[at[hit]]]
+        return out
+
+
 class HoldoutPredictions:
     """Held-out persons with their label, risk and fairness groups; read-only.
 
-    Computed in the constructor: the pipeline is fitted on the training persons of
-    ``training`` and scores the held-out ones.
+    Computed in the constructor: the pipeline is fitted on the development persons of
+    ``training`` (which is how it fits the model it certifies: the same fingerprint) and
+    scores the held-out ones; ``y_pred`` is the model's own decision, ``risk >=
+    threshold_``, so the gates judge exactly what serving returns as ``high_risk``.
 
     Parameters
     ----------
@@ -198,13 +528,15 @@ class HoldoutPredictions:
         self._model = pipeline.fit(fit_on)
         test_X = training.X.iloc[test_rows].reset_index(drop=True)
         risk = _positive_proba(self._model, test_X)
+        threshold = float(getattr(self._model, "threshold_", np.nan))
         frame = groups.iloc[test_rows].reset_index(drop=True).copy()
         frame["y_true"] = np.asarray(training.y)[test_rows].astype(int)
         frame["risk"] = risk
-        frame["y_pred"] = (risk >= pipeline.config["decision"]["threshold"]).astype(int)
+        frame["y_pred"] = (risk >= threshold).astype(int)
         self._frame = frame
         self._train_rows = train_rows
-        self._threshold = float(pipeline.config["decision"]["threshold"])
+        self._threshold = threshold
+        self._decision = dict(getattr(self._model, "decision_", {}))
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -218,7 +550,13 @@ class HoldoutPredictions:
 
     @property
     def threshold(self) -> float:
+        """The model's fitted decision threshold (``threshold_``)."""
         return self._threshold
+
+    @property
+    def decision(self) -> dict:
+        """How the threshold was chosen (the model's ``decision_``), for the report."""
+        return dict(self._decision)
 
     @property
     def auc(self) -> float:
@@ -285,6 +623,16 @@ class RecidivismPipeline:
             n_offence_codes=int(section["n_offence_codes"]),
         )
 
+    def held_out(self, training: TrainingSet) -> np.ndarray:
+        """True for the held-out persons: never fitted on, never used to choose anything."""
+        ids = training.row_keys["PERSON_ID"].to_numpy(dtype=object)
+        return holdout_mask(ids, self.config["evaluation"]["holdout_fraction"], self.seed)
+
+    def sensitive_groups(self) -> SensitiveGroups:
+        """The (unfitted) group reader the decision threshold is chosen with."""
+        dimension = decision_settings(self.config)["fairness_dimension"]
+        return SensitiveGroups(cutoff=self.cutoff, dimension=dimension)
+
     def classifier(self) -> RandomForestClassifier:
         """The (unfitted) seeded, unsharded forest: every shard's template."""
         return RandomForestClassifier(random_state=self.seed, **self.config["classifier"])
@@ -323,27 +671,76 @@ class RecidivismPipeline:
         prior = arrests[arrests["ARREST_DATE"] < pd.Timestamp(self.cutoff)]
         provenance = history_provenance(population, prior, label_arrests)
         row_keys = pd.DataFrame({"PERSON_ID": pd.Series(population, dtype="str")})
-        return TrainingSet(
-            X.reset_index(drop=True), y, row_keys, provenance, {"person_features": features}
-        )
+        components = {
+            "person_features": features,
+            "sensitive_groups": self.sensitive_groups().fit(tables),
+        }
+        return TrainingSet(X.reset_index(drop=True), y, row_keys, provenance, components)
 
     # --- LineagePipeline -----------------------------------------------------------------
     def build(self, raw: Tables, snapshot: Snapshot) -> TrainingSet:
         """Sanitize, then build the training set from the clean tables only."""
         return self.training_set(sanitize(raw, snapshot).tables)
 
-    def fit(self, training: TrainingSet) -> ShardedForest:
-        """Fit the sharded forest (deterministic: same data, same fingerprint)."""
-        return self.sharded_classifier().fit(
-            training.X, np.asarray(training.y), shard=self.shards(training), keys=training.row_keys
+    def _fit_rows(self, training: TrainingSet):
+        """The development rows (every person not held out): X, y, shard and row keys."""
+        rows = np.flatnonzero(~self.held_out(training))
+        keys = training.row_keys.iloc[rows].reset_index(drop=True)
+        X = training.X.iloc[rows].reset_index(drop=True)
+        shard = stable_shard(keys["PERSON_ID"].to_numpy(dtype=object), self.n_shards)
+        return X, np.asarray(training.y)[rows], shard, keys
+
+    def _decide(self, model: ShardedForest, training: TrainingSet, X, y, shard, keys):
+        """Fit the decision threshold on the development rows' out-of-shard risk."""
+        settings = decision_settings(self.config)
+        groups = training.components.get("sensitive_groups")
+        if groups is None:
+            raise ValueError(MSG_NO_GROUPS)
+        if self.n_shards < 2:
+            raise ValueError(MSG_ONE_SHARD.format(n_shards=self.n_shards))
+        risk = out_of_shard_risk(model, X, shard)
+        fraction = float(self.config["evaluation"]["holdout_fraction"])
+        n_valid = int(np.sum(~np.isnan(risk)))
+        record = select_threshold(
+            risk,
+            y,
+            groups.transform(keys["PERSON_ID"]),
+            n_holdout=max(1, int(round(n_valid * fraction / (1.0 - fraction)))),
+            objective=settings["objective"],
+            max_equalized_odds_difference=float(settings["max_equalized_odds_difference"]),
+            min_group_size=int(settings["min_group_size"]),
+            power=float(settings["power"]),
+            n_resamples=int(settings["n_resamples"]),
+            max_flag_rate=float(settings["max_flag_rate"]),
+            flag_rate_step=float(settings["flag_rate_step"]),
+            seed=self.seed,
         )
+        model.threshold_ = record.pop("threshold")
+        model.decision_ = {"dimension": str(settings["fairness_dimension"]), **record}
+        return model
+
+    def fit(self, training: TrainingSet) -> ShardedForest:
+        """Fit the sharded forest and its threshold on the development persons.
+
+        Deterministic (same data, same fingerprint, threshold included). The held-out
+        persons are dropped here, not by the caller, so the model ``retrain`` certifies
+        and the one the gates judge on those persons are the same model.
+
+        Returns
+        -------
+        ShardedForest
+            With two fitted attributes beyond the forest's own: ``threshold_`` (float;
+            the decision ``high_risk`` is ``risk >= threshold_``, NaN flags nobody) and
+            ``decision_`` (dict: how it was chosen, :func:`select_threshold`'s record).
+        """
+        X, y, shard, keys = self._fit_rows(training)
+        model = self.sharded_classifier().fit(X, y, shard=shard, keys=keys)
+        return self._decide(model, training, X, y, shard, keys)
 
     def shard_digests(self, training: TrainingSet) -> np.ndarray:
         """Per-shard digests of the rows :meth:`fit` fits on (see ``shard_digests``)."""
-        y = np.asarray(training.y)
-        return shard_digests(
-            training.X, y, self.shards(training), self.n_shards, training.row_keys
-        )
+        X, y, shard, keys = self._fit_rows(training)
+        return shard_digests(X, y, shard, self.n_shards, keys)
 
     def refit(
         self,
@@ -352,6 +749,9 @@ class RecidivismPipeline:
         previous_training: TrainingSet | None = None,
     ) -> tuple[ShardedForest, np.ndarray]:
         """Retrain only the shards whose rows changed; equal to :meth:`fit` (same fingerprint).
+
+        The threshold is chosen again afterwards (a refitted shard moves every other
+        shard's out-of-shard risk): it is a prediction pass, not a training one.
 
         Parameters
         ----------
@@ -369,20 +769,19 @@ class RecidivismPipeline:
         model : ShardedForest
         affected_shards : ndarray of int
         """
+        X, y, shard, keys = self._fit_rows(training)
         old = None if previous_training is None else self.shard_digests(previous_training)
-        return refit_shards(
-            self.sharded_classifier(),
-            training.X,
-            np.asarray(training.y),
-            self.shards(training),
-            training.row_keys,
-            previous_model,
-            old,
+        model, affected = refit_shards(
+            self.sharded_classifier(), X, y, shard, keys, previous_model, old
         )
+        return self._decide(model, training, X, y, shard, keys), affected
 
-    def refit_components(self, clean: Tables) -> dict[str, PersonHistoryFeatures]:
-        """Re-fit the history transformer (its offence codes) on the clean tables alone."""
-        return {"person_features": self.features().fit(clean)}
+    def refit_components(self, clean: Tables) -> dict[str, object]:
+        """Re-fit the history transformer and the group reader on the clean tables alone."""
+        return {
+            "person_features": self.features().fit(clean),
+            "sensitive_groups": self.sensitive_groups().fit(clean),
+        }
 
     def predict(self, model, training: TrainingSet) -> np.ndarray:
         """Re-arrest probability of each row."""
@@ -399,7 +798,7 @@ class RecidivismPipeline:
         return HoldoutPredictions(self, training, self.groups(tables, training))
 
     def scorer(self, model, training: TrainingSet) -> RecidivismScorer:
-        """The servable object: fitted features, the forest and the rule's parameters."""
+        """The servable object: fitted features, the forest (with its threshold), the rule."""
         rule = self.config["rule"]
         return RecidivismScorer(
             features=training.components["person_features"],
@@ -410,17 +809,21 @@ class RecidivismPipeline:
 
 
 class RecidivismScorer:
-    """Per person ``risk`` and ``recidivist`` on clean tables, as of a date.
+    """Per person ``risk``, ``recidivist`` and the decision ``high_risk``, as of a date.
 
     What the registered ``recidivism`` model serves. It is given clean tables (serving
-    filters against the current registry first) and never sees race or sex.
+    filters against the current registry first) and never sees race or sex. The decision
+    uses the classifier's own fitted ``threshold_``, the one the gates judged; a
+    classifier without one (a model packaged before thresholds were fitted) gets no
+    ``high_risk`` column rather than a threshold nobody certified.
 
     Parameters
     ----------
     features : PersonHistoryFeatures
         Fitted transformer.
     classifier : estimator
-        Fitted classifier with ``predict_proba``.
+        Fitted classifier with ``predict_proba`` (the pipeline's sharded forest, with its
+        fitted ``threshold_``).
     min_arrests, window_years : int
         The rule label's parameters.
     """
@@ -431,8 +834,18 @@ class RecidivismScorer:
         self.min_arrests = min_arrests
         self.window_years = window_years
 
+    @property
+    def threshold(self) -> float | None:
+        """The certified decision threshold, or None if the classifier has none."""
+        value = getattr(self.classifier, "threshold_", None)
+        return None if value is None else float(value)
+
     def score(self, tables: Mapping, as_of=None, person_ids=None) -> pd.DataFrame:
-        """``PERSON_ID``, ``risk``, ``recidivist`` of everyone with a clean arrest before ``as_of``.
+        """``PERSON_ID, risk, recidivist, high_risk, risk_threshold`` of each scored person.
+
+        Everyone with a clean arrest before ``as_of`` is scored; ``high_risk`` is
+        ``risk >= risk_threshold`` (both columns are absent without a threshold, see the
+        class docstring).
 
         ``as_of`` defaults to the features' cutoff; ``person_ids`` restricts the output
         (people without a clean arrest get no row: there is nothing lawful to score).
@@ -454,6 +867,10 @@ class RecidivismScorer:
                 "recidivist": flags.to_numpy(dtype=bool),
             }
         )
+        threshold = self.threshold
+        if threshold is not None:
+            out["high_risk"] = risk >= threshold
+            out["risk_threshold"] = threshold
         if person_ids is not None:
             wanted = pd.Series(person_ids, dtype="str")
             out = out[position_in(out["PERSON_ID"], wanted) >= 0].reset_index(drop=True)

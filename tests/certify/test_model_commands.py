@@ -75,6 +75,51 @@ def test_verify_passes_without_data_and_lists_the_skipped_checks(certified, home
     assert payload["skipped"] == ["provenance", "fitted_state", "invariance"]
 
 
+def test_a_copied_home_is_refused_until_relocated_then_reads_its_own_files(
+    certified, home, tmp_path
+):
+    copy = tmp_path / "copy"
+    shutil.copytree(home, copy)
+    uri = "models:/patternizr-burglary@certified"
+
+    refused = cli("verify", uri, "--as-of", AS_OF, "--home", copy, "--json")
+    assert refused.exit_code == 1
+    assert "home relocate" in refused.output and str(home) in refused.output
+
+    moved = cli("home", "relocate", "--home", copy, "--json")
+    assert moved.exit_code == 0, moved.output
+    payload = as_json(moved)
+    assert payload["from"] == f"file://{home.resolve()}/mlartifacts/"
+    assert payload["rows"]["model_versions.source"] >= 1
+    assert cli("verify", uri, "--as-of", AS_OF, "--home", copy).exit_code == 0
+
+    # the copy's checks read the copy: a byte changed there fails it, the original passes
+    weights = sorted((copy / "mlartifacts").rglob("*.skops"))[0]
+    weights.write_bytes(weights.read_bytes() + b"\0")
+    assert cli("verify", uri, "--as-of", AS_OF, "--home", copy).exit_code == 1
+    assert cli("verify", uri, "--as-of", AS_OF, "--home", home).exit_code == 0
+    audit = Registry(Home.resolve(copy)).audit.entries("HOME_RELOCATED")
+    assert len(audit) == 1
+
+
+def test_home_copy_makes_a_working_relocated_copy_and_leaves_the_original(
+    certified, home, tmp_path
+):
+    original_entries = len(Registry(Home.resolve(home)).audit.entries())
+    target = tmp_path / "for-the-monitor"
+    copied = cli("home", "copy", target, "--home", home, "--json")
+    assert copied.exit_code == 0, copied.output
+    uri = "models:/patternizr-burglary@certified"
+    assert cli("verify", uri, "--as-of", AS_OF, "--home", target).exit_code == 0
+    assert [e["detail"]["to"] for e in Registry(Home.resolve(target)).audit.entries(
+        "HOME_RELOCATED"
+    )] == [f"file://{target.resolve()}/mlartifacts/"]  # fmt: skip
+    assert len(Registry(Home.resolve(home)).audit.entries()) == original_entries
+    again = cli("home", "copy", target, "--home", home)
+    assert again.exit_code == 2 and "already exists" in again.output
+    assert not list(tmp_path.glob(".*.copying"))
+
+
 def test_an_excluded_arrest_has_an_absence_proof_and_a_used_one_has_none(
     certified, home, tmp_path, tiny_tables
 ):

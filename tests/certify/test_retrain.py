@@ -140,7 +140,7 @@ def test_retraining_is_deterministic(certified, tiny_tables, model_home):
     assert again.snapshot.digest == first.snapshot.digest
 
 
-@pytest.mark.parametrize("step", ["log_model", "certificate", "alias"])
+@pytest.mark.parametrize("step", ["log_model", "certificate", "alias", "after_alias"])
 def test_a_crash_mid_certification_leaves_the_previous_version_serving(
     model_home, tiny_tables, step
 ):
@@ -190,3 +190,27 @@ def test_a_sealing_that_lands_during_training_refuses_the_stale_snapshot(model_h
     assert store.versions("recidivism") == [] and store.certified("recidivism") is None
     actions = [e["action"] for e in audit_entries(registry)]
     assert actions[-2:] == ["MODEL_REFUSED", "REGISTRY_SNAPSHOT"]
+
+
+def test_the_certified_recidivism_model_serves_the_decision_its_gates_judged(certified):
+    """The fairness report's threshold is the one in the registered weights, and the
+    quality gate judged the decision (recall) besides the ranking (AUC)."""
+    from sanitizer.serve import load_weights
+
+    home, _, result = certified
+    store = ModelStore.for_home(home)
+    ref = store.resolve("models:/recidivism@certified")
+    report = store.read_json(ref.run_id, "fairness/fairness_report.json")
+    judged = report["overall"]["threshold"]
+    assert report["decision"]["served"] is True and report["decision"]["constraint_met"]
+    assert result.metrics["quality.threshold"] == judged
+    assert [c["name"] for c in result.gates["quality"]["criteria"]] == ["auc", "recall"]
+    folder = store.model_dir(ref)
+    try:
+        files = {p.stem: str(p) for p in sorted((folder / "artifacts").rglob("*.skops"))}
+        classifier = load_weights(files)["classifier"]
+    finally:
+        store.delete_local_copy(folder, ref)
+    assert classifier.threshold_ == judged
+    card = store.read_artifact(ref.run_id, "model_card.md").decode()
+    assert "high_risk" in card

@@ -57,3 +57,61 @@ def test_mitigation_is_behind_a_flag(world):
     assert str(error.value) == MSG_UNKNOWN_MITIGATION.format(
         method="magic", expected=["threshold_optimizer", "exponentiated_gradient"]
     )
+
+
+# --- the decision the gates judge ----------------------------------------------------------
+def test_the_report_judges_the_models_own_fitted_decision(world):
+    _, _, clean = world
+    pipeline = RecidivismPipeline(seed=0)
+    training = pipeline.training_set(clean)
+    model = pipeline.fit(training)
+    report = recidivism_report(clean, pipeline, training=training, n_boot=10)
+    assert report.overall["threshold"] == model.threshold_
+    document = report.to_dict()
+    assert document["decision"]["served"] is True
+    assert document["decision"]["validation_persons"] < len(training)  # held-out left out
+    assert set(report.gates["quality"]["criteria"][i]["name"] for i in range(2)) == {
+        "auc",
+        "recall",
+    }
+    assert report.overall["recall"] == 1 - report.overall["false_negative_rate"]
+    mitigated = recidivism_report(
+        clean, pipeline, training=training, mitigate="threshold_optimizer", n_boot=10
+    )
+    assert mitigated.to_dict()["decision"] == {
+        "mitigation": "threshold_optimizer",
+        "served": False,
+    }
+
+
+class _FlagsNobody(RecidivismPipeline):
+    """The tiny-world failure this gate was added for: a decision that flags nobody."""
+
+    def fit(self, training):
+        model = super().fit(training)
+        model.threshold_ = float("inf")
+        return model
+
+
+def test_a_model_whose_decision_flags_nobody_is_refused_by_the_quality_gate(world):
+    _, _, clean = world
+    report = recidivism_report(clean, _FlagsNobody(seed=0), n_boot=10)
+    assert report.overall["selection_rate"] == 0 and report.overall["recall"] == 0
+    auc, recall = report.gates["quality"]["criteria"]
+    assert auc["name"] == "auc" and auc["passed"]  # its ranking is fine ...
+    assert recall["name"] == "recall" and not recall["passed"]  # ... its decision useless
+    assert not report.gates["quality"]["passed"] and not report.passed
+
+
+def test_the_threshold_aims_at_the_gate_that_judges_it():
+    """``[decision]`` in recidivism.toml repeats gates.toml's figures; they must agree."""
+    from sanitizer.fairness import load_gates
+    from sanitizer.train import load_recidivism_config
+
+    decision = load_recidivism_config()["decision"]
+    gates = load_gates()
+    fairness = gates["recidivism"]["fairness"]
+    assert decision["max_equalized_odds_difference"] == fairness["max_equalized_odds_difference"]
+    assert decision["fairness_dimension"] == fairness["gate_dimension"]
+    assert decision["min_group_size"] == gates["evidence"]["min_group_size"]
+    assert gates["recidivism"]["quality"]["min_recall"] > 0

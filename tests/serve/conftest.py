@@ -160,21 +160,36 @@ def clean_env(monkeypatch):
     monkeypatch.delenv("SANITIZER_DATA", raising=False)
 
 
+def copy_home(source: Path, target: Path) -> Path:
+    """A working copy of a home this process may hold open SQLite connections to.
+
+    Copied as ``sanitizer home copy`` does (SQLite's backup API, never ``shutil.copytree``:
+    copying a live database's files outside SQLite drops this process's locks on it, and
+    a ``mlflow models serve`` under test then deletes the WAL this process still reads,
+    so its audit entries vanish from view), and relocated without an audit entry of its
+    own so that tests count only the entries they cause.
+    """
+    from sanitizer._home import Home
+    from sanitizer.certify._relocate import copy_files, relocate
+
+    relocate(copy_files(Home.resolve(source), target))
+    return Path(target)
+
+
 @pytest.fixture()
 def isolated(served, tmp_path):
     """``served`` with a private copy of its home, for tests that record events in it.
 
     Recording an event and deleting it again afterwards is exactly what the registry's
-    integrity check refuses as tampering, so such tests get their own registry. The
-    copy's MLflow store still points at the original artifacts, which it only reads.
+    integrity check refuses as tampering, so such tests get their own registry (and
+    their own copy of the artifacts). Copied with :func:`copy_home`, never
+    ``shutil.copytree``.
     """
     import dataclasses
-    import shutil
 
     from sanitizer._home import Home
 
-    copy = tmp_path / "home"
-    shutil.copytree(served.home.path, copy)
+    copy = copy_home(served.home.path, tmp_path / "home")
     return dataclasses.replace(served, home=Home.resolve(copy))
 
 

@@ -63,9 +63,10 @@ def test_a_person_with_only_sealed_arrests_gets_the_no_history_answer(recidivism
     sealed, _, raw, _ = _people(served)
     assert np.isfinite(raw.loc[sealed, "risk"])  # the raw data would have scored them
     out = recidivism.predict({"PERSON_ID": [sealed, "NO-SUCH-PERSON"]})
-    assert list(out.columns) == ["PERSON_ID", "risk", "recidivist"]
+    assert list(out.columns) == ["PERSON_ID", "risk", "recidivist", "high_risk", "risk_threshold"]
     # the sealed person's answer is exactly the unknown person's: nothing reveals the record
     assert out["risk"].isna().all() and not out["recidivist"].any()
+    assert not out["high_risk"].any() and out["risk_threshold"].nunique() == 1
 
 
 def test_scores_come_from_clean_arrests_only(recidivism, served):
@@ -150,8 +151,11 @@ def test_a_record_sealed_while_serving_stops_the_model(isolated):
 
 
 def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(isolated, tmp_path, clean_env):
+    """The pyfunc loaded as ``mlflow models serve`` does: its guard re-reads the registry.
+
+    The events seal arrests the model did not use, so it stays certified and answers.
+    """
     served = isolated
-    """``mlflow models serve`` has no certificate checks, but its guard still re-reads."""
     import mlflow.pyfunc
 
     from sanitizer.certify import ModelStore
@@ -182,5 +186,6 @@ def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(isolated, tmp_pa
     out = model.predict(pd.DataFrame({"PERSON_ID": [person]}))
     assert np.isnan(out["risk"].iloc[0]) and not out["recidivist"].iloc[0]
     detail = audit_entries(served.home)[-1]["detail"]
-    assert detail["filtered_candidates"] >= len(keys) and detail["version"] is None
+    assert detail["filtered_candidates"] >= len(keys)
+    assert detail["version"] == served.versions["recidivism"]  # load_context found it
 

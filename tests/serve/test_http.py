@@ -20,9 +20,10 @@ from typer.testing import CliRunner
 
 from sanitizer.certify import ModelStore
 from sanitizer.cli import app
+from sanitizer.registry import Registry
 from sanitizer.serve import load_certified, make_server
 
-from .conftest import AS_OF, audit_entries
+from .conftest import AS_OF, audit_entries, record_sealing
 
 
 def _call(url: str, payload: dict | None = None) -> tuple[int, dict]:
@@ -54,7 +55,15 @@ def test_the_http_server_answers_mlflow_payloads_guarded(server, served):
     status, body = _call(f"{server}/invocations", split)
     assert status == 200
     assert [r["PERSON_ID"] for r in body["predictions"]] == ["P00000258", "nobody"]
-    assert body["predictions"][1] == {"PERSON_ID": "nobody", "risk": None, "recidivist": False}
+    nobody = body["predictions"][1]
+    threshold = served.scorer.threshold
+    assert nobody == {
+        "PERSON_ID": "nobody",
+        "risk": None,
+        "recidivist": False,
+        "high_risk": False,
+        "risk_threshold": pytest.approx(threshold, rel=1e-12),  # JSON keeps 15 digits
+    }
     records = {"dataframe_records": [{"PERSON_ID": "P00000258", "AS_OF": "2026-01-01"}]}
     status, body = _call(f"{server}/invocations", records)
     assert status == 200 and len(body["predictions"]) == 1
@@ -92,46 +101,96 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_mlflow_models_serve_serves_guarded(served, tmp_path):
-    """The pyfunc alone, under MLflow's own server, still refuses extras and audits."""
-    mlflow_cli = Path(sys.executable).with_name("mlflow")
-    if not mlflow_cli.exists():
-        pytest.skip("the mlflow command is not installed next to this Python")
-    store = ModelStore.for_home(served.home)
-    folder = tmp_path / "model"
-    shutil.copytree(store.model_dir(store.certified("recidivism")), folder)
-    port = _free_port()
-    env = {
-        **os.environ,
-        # MLflow execs ``uvicorn`` by name: the one installed beside it
-        "PATH": f"{mlflow_cli.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "SANITIZER_DATA": str(served.data),
-        "SANITIZER_HOME": str(served.home.path),
-        "MLFLOW_PYFUNC_INFERENCE_CONFIG": json.dumps({"serving_as_of": AS_OF.isoformat()}),
-    }
-    env.pop("MLFLOW_TRACKING_URI", None)
-    child = subprocess.Popen(
-        [str(mlflow_cli), "models", "serve", "-m", str(folder), "--env-manager", "local",
-         "-h", "127.0.0.1", "-p", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
+class _MlflowServe:
+    """``mlflow models serve -m MODEL --env-manager local`` in its own process group."""
+
+    def __init__(self, model: str, home, data, **env):
+        mlflow_cli = Path(sys.executable).with_name("mlflow")
+        if not mlflow_cli.exists():
+            pytest.skip("the mlflow command is not installed next to this Python")
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        environment = {
+            **os.environ,
+            # MLflow execs ``uvicorn`` by name: the one installed beside it
+            "PATH": f"{mlflow_cli.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "SANITIZER_DATA": str(data),
+            "SANITIZER_HOME": str(home.path),
+            "MLFLOW_PYFUNC_INFERENCE_CONFIG": json.dumps({"serving_as_of": AS_OF.isoformat()}),
+            **env,
+        }
+        for name in ("MLFLOW_TRACKING_URI", "SANITIZER_DB_URL"):
+            if name not in env:
+                environment.pop(name, None)
+        self.child = subprocess.Popen(
+            [str(mlflow_cli), "models", "serve", "-m", model, "--env-manager", "local",
+             "-h", "127.0.0.1", "-p", str(self.port)],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+
+    def stderr(self) -> str:
+        return self.child.stderr.read().decode(errors="replace")[-6000:]
+
+    def wait_up(self, seconds: float = 120) -> None:
+        deadline = time.monotonic() + seconds
         while True:
-            if child.poll() is not None:
-                pytest.fail(f"mlflow models serve exited: {child.stderr.read().decode()[-6000:]}")
+            if self.child.poll() is not None:
+                pytest.fail(f"mlflow models serve exited: {self.stderr()}")
             try:
-                if _call(f"{url}/ping")[0] == 200:
-                    break
+                if _call(f"{self.url}/ping")[0] == 200:
+                    return
             except (OSError, ValueError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail("mlflow models serve did not answer within 90 s")
+                pytest.fail(f"mlflow models serve did not answer within {seconds:.0f} s")
             time.sleep(0.5)
+
+    def wait_exit(self, seconds: float = 120) -> tuple[int, str]:
+        """(exit code, stderr) of a server that should refuse to start."""
+        try:
+            self.child.wait(timeout=seconds)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"mlflow models serve is still running after {seconds:.0f} s")
+        return self.child.returncode, self.stderr()
+
+    def stop(self) -> None:
+        if self.child.poll() is None:
+            os.killpg(self.child.pid, signal.SIGTERM)
+        self.child.wait(timeout=30)
+
+
+def test_mlflow_models_serve_serves_only_a_certified_version_guarded(isolated, tmp_path):
+    """MLflow's own server, on the pyfunc alone: the certificate checks and the guard.
+
+    Two servers at once (start-up takes seconds each): a tampered copy of the certified
+    folder, which must not start, and ``models:/recidivism@certified`` (what the README
+    shows), which answers guarded and audited until a sealing decertifies it.
+    """
+    served = isolated  # its own registry and MLflow database (the artifacts are shared)
+    store = ModelStore.for_home(served.home)
+    ref = store.certified("recidivism")
+    source = store.model_dir(ref)
+    tampered = tmp_path / "tampered"
+    shutil.copytree(source, tampered)
+    weight = sorted((tampered / "artifacts").glob("*.skops"))[0]
+    weight.write_bytes(weight.read_bytes() + b"\0")
+    refused = _MlflowServe(str(tampered), served.home, served.data)
+    serving = _MlflowServe(
+        "models:/recidivism@certified", served.home, served.data,
+        MLFLOW_TRACKING_URI=served.home.mlflow_uri,
+    )
+    try:
+        code, stderr = refused.wait_exit()
+        assert code != 0 and "NotCertified" in stderr
+        assert "no registered version of recidivism" in stderr
+        reasons = [e["detail"]["reason"] or "" for e in audit_entries(served.home)]
+        assert any(f"{tampered}: these model files are no registered version" in r for r in reasons)
+
+        serving.wait_up()
+        url = serving.url
         extra = {"dataframe_split": {"columns": ["PERSON_ID", "PERP_RACE"],
                                      "data": [["P00000258", "BLACK"]]}}
         status, body = _call(f"{url}/invocations", extra)
@@ -140,8 +199,23 @@ def test_mlflow_models_serve_serves_guarded(served, tmp_path):
         assert status == 200 and body["predictions"][0]["recidivist"] is False
         last = audit_entries(served.home)[-2:]
         assert [e["outcome"] for e in last] == ["REFUSED", "DONE"]
-        assert last[1]["detail"]["model"] == "recidivism"
+        assert all(e["detail"]["model"] == "recidivism" for e in last)
+        assert {e["detail"]["version"] for e in last} == {ref.version}
+
+        # `events apply` seals a record the model used, and decertifies it
+        key = served.used["recidivism"][0]
+        record_sealing(Registry(served.home), key, "test-mlflow-serve-sealed")
+        store.decertify("recidivism", ref.version, f"1 arrest(s) it used: {key}", [key])
+        status, body = _call(f"{url}/invocations", {"dataframe_records": [{"PERSON_ID": "x"}]})
+        assert status == 403 and f"excluded since it was certified ({key})" in body["message"]
+        last = audit_entries(served.home)[-1]
+        assert last["outcome"] == "REFUSED" and key in last["detail"]["reason"]
     finally:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-        child.wait(timeout=30)
+        refused.stop()
+        serving.stop()
+        # MLflow loaded the store's own folder in place, and wrote its metadata there
+        meta = source / "registered_model_meta"
+        written = meta.is_file()
+        meta.unlink(missing_ok=True)
+        shutil.rmtree(source / "__pycache__", ignore_errors=True)
+    assert written, "mlflow models serve -m models:/... loads the store's folder in place"

@@ -9,6 +9,7 @@ import pytest
 
 from sanitizer.serve import (
     TRUSTED_TYPES,
+    NotCertified,
     UntrustedWeights,
     dump_weights,
     load_weights,
@@ -35,7 +36,9 @@ def test_a_weight_file_holding_an_unlisted_type_is_refused(tmp_path):
         load_weights(files)
 
 
-def test_the_packaged_pyfunc_refuses_a_swapped_weight_file(served, tmp_path):
+def test_the_packaged_pyfunc_refuses_a_swapped_weight_file(served, tmp_path, clean_env):
+    """Swapped weights never load: the folder is no certified version any more, and the
+    weight loader the pyfunc reads them with refuses the untrusted type anyway."""
     import mlflow.pyfunc
 
     folder = package_model(
@@ -52,5 +55,11 @@ def test_the_packaged_pyfunc_refuses_a_swapped_weight_file(served, tmp_path):
     assert {p.split("==")[0] for p in pins} >= {"skops", "mlflow", "scikit-learn"}
     sneaky = dump_weights({"featurizer": PairSampler()}, tmp_path / "sneaky")["featurizer"]
     shutil.copy(sneaky, folder / "artifacts" / "featurizer.skops")
+    with pytest.raises(NotCertified, match="no registered version of patternizr-burglary"):
+        mlflow.pyfunc.load_model(
+            str(folder),
+            model_config={"serving_home": str(served.home.path), "serving_data": str(served.data)},
+        )
+    files = {p.stem: str(p) for p in (folder / "artifacts").glob("*.skops")}
     with pytest.raises(UntrustedWeights, match="PairSampler"):
-        mlflow.pyfunc.load_model(str(folder))
+        load_weights(files)

@@ -104,7 +104,10 @@ def test_run_checks_pass_on_tiny(checked):
     assert result.passed, result.to_dict()
     figures = result.results["invariance"].figures
     assert figures["model_identical"] and figures["probe_predictions_identical"]
-    assert result.results["fitted_state"].figures["components"] == ["person_features"]
+    assert result.results["fitted_state"].figures["components"] == [
+        "person_features",
+        "sensitive_groups",
+    ]
 
 
 def test_population_excludes_people_with_only_excluded_arrests(world, checked):
@@ -138,8 +141,16 @@ def test_scorer_returns_risk_and_rule_label(world, checked):
     pipeline, result = checked
     clean = sanitize(raw, snapshot).tables
     scores = pipeline.scorer(result.model, result.training).score(clean, as_of="2026-06-01")
-    assert list(scores.columns) == ["PERSON_ID", "risk", "recidivist"]
+    assert list(scores.columns) == [
+        "PERSON_ID",
+        "risk",
+        "recidivist",
+        "high_risk",
+        "risk_threshold",
+    ]
     assert scores["risk"].between(0, 1).all()
+    assert (scores["risk_threshold"] == result.model.threshold_).all()
+    assert scores["high_risk"].tolist() == (scores["risk"] >= result.model.threshold_).tolist()
     expected = recidivist_label(clean["arrests"], "2026-06-01", person_ids=scores["PERSON_ID"])
     assert scores["recidivist"].tolist() == expected.tolist()
     assert set(scores["PERSON_ID"]) <= set(clean["persons"]["PERSON_ID"])
@@ -158,3 +169,167 @@ def test_holdout_auc_is_computed(world, checked):
     assert 0.5 < holdout.auc <= 1.0
     assert holdout.n_train + len(frame) == len(result.training)
     assert isinstance(frame["risk"], pd.Series)
+
+
+# --- the decision threshold ----------------------------------------------------------------
+def _without(training, rows):
+    """``training`` with ``rows`` replaced by other values (or dropped with ``drop=True``)."""
+    from sanitizer.features import TrainingSet
+
+    keep = np.setdiff1d(np.arange(len(training)), rows)
+    return TrainingSet(
+        training.X.iloc[keep].reset_index(drop=True),
+        np.asarray(training.y)[keep],
+        training.row_keys.iloc[keep].reset_index(drop=True),
+        training.provenance.take(keep),
+        training.components,
+    )
+
+
+def test_the_threshold_is_fitted_without_the_held_out_persons(checked):
+    """Changing or dropping every held-out person moves neither the forest nor the threshold."""
+    from sanitizer.features import TrainingSet
+
+    pipeline, result = checked
+    training, model = result.training, result.model
+    held = np.flatnonzero(pipeline.held_out(training))
+    assert 0 < len(held) < len(training)
+    assert np.isfinite(model.threshold_) and 0 < model.threshold_ < 1
+    y = np.asarray(training.y).copy()
+    y[held] = 1 - y[held]  # every held-out outcome flipped
+    X = training.X.copy()
+    X.iloc[held] = X.iloc[held[::-1]].to_numpy()  # and their histories shuffled
+    scrambled = TrainingSet(X, y, training.row_keys, training.provenance, training.components)
+    dropped = _without(training, held)
+    for other in (scrambled, dropped):
+        again = pipeline.fit(other)
+        assert again.threshold_ == model.threshold_
+        assert again.decision_ == model.decision_
+        assert fingerprint(again) == fingerprint(model)
+    # and the development persons do decide it
+    moved = y.copy()
+    moved[np.flatnonzero(~pipeline.held_out(training))[:40]] = 1
+    changed = TrainingSet(
+        training.X, moved, training.row_keys, training.provenance, training.components
+    )
+    assert fingerprint(pipeline.fit(changed)) != fingerprint(model)
+
+
+def test_the_judged_model_is_the_certified_model(world, checked):
+    """The model the gates judge on held-out persons is the one ``fit`` returns to certify."""
+    raw, snapshot = world
+    pipeline, result = checked
+    holdout = pipeline.holdout(sanitize(raw, snapshot).tables, result.training)
+    assert fingerprint(holdout.model) == fingerprint(result.model)
+    assert holdout.threshold == result.model.threshold_
+    frame = holdout.frame
+    assert frame["y_pred"].tolist() == (frame["risk"] >= holdout.threshold).astype(int).tolist()
+    decision = holdout.decision
+    assert decision["validation_persons"] == holdout.n_train
+    assert decision["dimension"] == "race" and decision["objective"] == "f1"
+
+
+def test_the_threshold_is_in_the_fingerprint_and_refit_reproduces_it(checked):
+    pipeline, result = checked
+    model = result.model
+    refitted, affected = pipeline.refit(result.training, model)
+    assert len(affected) == 0  # same rows: no shard retrained, the threshold chosen again
+    assert refitted.threshold_ == model.threshold_
+    assert fingerprint(refitted) == fingerprint(model)
+    import copy
+
+    nudged = copy.copy(model)
+    nudged.threshold_ = model.threshold_ + 1e-9
+    assert fingerprint(nudged) != fingerprint(model)
+
+
+def test_the_decision_config_rejects_a_fixed_threshold():
+    config = load_recidivism_config(decision={"threshold": 0.2})
+    with pytest.raises(ValueError, match="threshold is fitted"):
+        RecidivismPipeline(config=config).sensitive_groups()
+
+
+def test_sensitive_groups_are_read_for_the_threshold_only(world, checked):
+    raw, snapshot = world
+    _, result = checked
+    groups = result.training.components["sensitive_groups"]
+    clean = sanitize(raw, snapshot).tables
+    ids = result.training.row_keys["PERSON_ID"].head(5)
+    persons = clean["persons"].set_index("PERSON_ID")
+    assert groups.transform(ids).tolist() == persons.loc[ids.tolist(), "RACE"].tolist()
+    assert groups.transform(["NO-SUCH-PERSON"]).tolist() == ["UNKNOWN"]
+    assert not any("race" in c.lower() for c in result.training.X.columns)
+    assert "risk" not in result.training.components  # nothing about groups is served
+
+
+def test_out_of_shard_risk_leaves_each_rows_own_shard_out():
+    from sklearn.ensemble import RandomForestClassifier
+
+    from sanitizer.train import ShardedForest, out_of_shard_risk
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200)})
+    y = (X["a"] + rng.normal(scale=0.5, size=200) > 0).astype(int).to_numpy()
+    shard = np.repeat([0, 1], 100)
+    model = ShardedForest(RandomForestClassifier(n_estimators=4), n_shards=2).fit(X, y, shard)
+    risk = out_of_shard_risk(model, X, shard)
+    other = [f.predict_proba(X)[:, 1] for f in model.estimators_]
+    np.testing.assert_array_equal(risk[:100], other[1][:100])
+    np.testing.assert_array_equal(risk[100:], other[0][100:])
+
+
+def _synthetic(n=4000, gap=0.0, separation=0.25, seed=0):
+    """Validation persons: two big groups whose negatives' risk differs by ``gap``."""
+    rng = np.random.default_rng(seed)
+    group = np.where(rng.random(n) < 0.5, "A", "B")
+    y = (rng.random(n) < 0.1).astype(int)
+    risk = np.clip(0.1 + separation * y + rng.normal(scale=0.08, size=n), 0, 1)
+    risk = risk + np.where((group == "A") & (y == 0), gap, 0.0)
+    return risk, y, group
+
+
+def test_select_threshold_maximises_f1_when_fairness_is_not_at_stake():
+    from sanitizer.train import select_threshold
+
+    risk, y, group = _synthetic()
+    record = select_threshold(risk, y, group, n_holdout=1700)
+    assert record["constraint_met"] and record["pass_probability"] >= 0.8
+    best = max(
+        (2 * ((risk >= t) & (y == 1)).sum() / ((risk >= t).sum() + y.sum()), t)
+        for t in np.unique(np.quantile(risk, 1 - np.arange(1, 51) / 100, method="higher"))
+    )
+    assert record["threshold"] == best[1]
+    assert record == select_threshold(risk, y, group, n_holdout=1700)  # seeded
+
+
+def test_select_threshold_gives_up_recall_to_meet_equalized_odds():
+    from sanitizer.train import select_threshold
+
+    risk, y, group = _synthetic(gap=0.05, separation=0.1)
+
+    def fpr_gap(threshold):
+        flags = risk >= threshold
+        a, b = (flags[(group == g) & (y == 0)].mean() for g in ("A", "B"))
+        return abs(a - b)
+
+    free = select_threshold(risk, y, group, n_holdout=1700, max_equalized_odds_difference=1.0)
+    bound = select_threshold(risk, y, group, n_holdout=1700)
+    assert fpr_gap(free["threshold"]) > 0.10  # the best-F1 threshold would fail the gate
+    assert bound["constraint_met"] and bound["pass_probability"] >= 0.8
+    assert bound["threshold"] > free["threshold"]
+    assert bound["validation_recall"] < free["validation_recall"]
+    assert fpr_gap(bound["threshold"]) < 0.10
+    # an unattainable limit: no admissible candidate, the likeliest to pass is reported
+    none = select_threshold(risk, y, group, n_holdout=1700, max_equalized_odds_difference=-1)
+    assert not none["constraint_met"] and none["admissible"] == 0
+
+
+def test_select_threshold_without_evidence_is_unconstrained():
+    from sanitizer.train import select_threshold
+
+    risk, y, group = _synthetic(n=300, gap=0.2)
+    record = select_threshold(risk, y, group, n_holdout=50)
+    assert record["pass_probability"] == 1.0  # no group of 30 at the held-out size: no verdict
+    free = select_threshold(risk, y, group, n_holdout=50, max_equalized_odds_difference=1.0)
+    assert record["threshold"] == free["threshold"]
+    assert np.isnan(select_threshold([], [], [], n_holdout=1)["threshold"])
