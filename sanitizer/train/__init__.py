@@ -39,6 +39,7 @@ from ._recidivism import (
     out_of_shard_risk,
     recidivist_label,
     select_threshold,
+    validation_rows,
 )
 from ._shards import (
     DEFAULT_N_SHARDS,
@@ -80,6 +81,7 @@ __all__ = [
     "out_of_shard_risk",
     "recidivist_label",
     "select_threshold",
+    "validation_rows",
     "DEFAULT_N_SHARDS",
     "SHARED",
     "TRUSTED_TYPES",

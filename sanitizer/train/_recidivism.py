@@ -127,6 +127,7 @@ DEFAULT_RECIDIVISM_CONFIG = {
         "n_resamples": 1000,
         "max_flag_rate": 0.5,
         "flag_rate_step": 0.01,
+        "max_validation_persons": 20000,
     },
     "evaluation": {"holdout_fraction": 0.3},
     "shards": {"n_shards": DEFAULT_N_SHARDS},
@@ -203,8 +204,13 @@ def holdout_mask(person_ids, fraction: float, seed: int = 0) -> np.ndarray:
     """
     if not 0.0 < float(fraction) < 1.0:
         raise ValueError(f"holdout fraction must lie in (0, 1), got {fraction!r}")
-    prefix = f"{int(seed)}\x1f".encode()
-    draws = np.fromiter(
+    return _person_hash(person_ids, f"{int(seed)}") < np.uint64(int(float(fraction) * 2.0**64))
+
+
+def _person_hash(person_ids, salt: str) -> np.ndarray:
+    """A uint64 per person: the first 8 bytes of SHA-256(salt, 0x1f, PERSON_ID)."""
+    prefix = f"{salt}\x1f".encode()
+    return np.fromiter(
         (
             int.from_bytes(hashlib.sha256(prefix + str(p).encode()).digest()[:8], "big")
             for p in person_ids
@@ -212,7 +218,22 @@ def holdout_mask(person_ids, fraction: float, seed: int = 0) -> np.ndarray:
         dtype=np.uint64,
         count=len(person_ids),
     )
-    return draws < np.uint64(int(float(fraction) * 2.0**64))
+
+
+def validation_rows(person_ids, limit: int, seed: int = 0) -> np.ndarray:
+    """Positions of at most about ``limit`` development persons for choosing the threshold.
+
+    Every person when there are no more than ``limit``; else a seeded hash sample (salted
+    apart from :func:`holdout_mask`'s, which would select no development person), so a
+    person's inclusion depends on nobody else. Scoring every development person with
+    every other shard costs sixteen predictions of the whole population, more than the
+    fit of a shard at ``nyc``; the threshold's estimate needs far fewer persons.
+    """
+    n = len(person_ids)
+    if n <= int(limit):
+        return np.arange(n)
+    cut = np.uint64(int(float(limit) / n * 2.0**64))
+    return np.flatnonzero(_person_hash(person_ids, f"{int(seed)}\x1fdecision") < cut)
 
 
 # --- the decision threshold --------------------------------------------------------------
@@ -698,13 +719,15 @@ class RecidivismPipeline:
             raise ValueError(MSG_NO_GROUPS)
         if self.n_shards < 2:
             raise ValueError(MSG_ONE_SHARD.format(n_shards=self.n_shards))
-        risk = out_of_shard_risk(model, X, shard)
+        rows = validation_rows(keys["PERSON_ID"], settings["max_validation_persons"], self.seed)
+        risk = out_of_shard_risk(model, X.iloc[rows], shard[rows])
         fraction = float(self.config["evaluation"]["holdout_fraction"])
-        n_valid = int(np.sum(~np.isnan(risk)))
+        # the gate's held-out size follows from all development persons, sampled or not
+        n_valid = int(round(np.sum(~np.isnan(risk)) * len(X) / max(len(rows), 1)))
         record = select_threshold(
             risk,
-            y,
-            groups.transform(keys["PERSON_ID"]),
+            y[rows],
+            groups.transform(keys["PERSON_ID"].iloc[rows]),
             n_holdout=max(1, int(round(n_valid * fraction / (1.0 - fraction)))),
             objective=settings["objective"],
             max_equalized_odds_difference=float(settings["max_equalized_odds_difference"]),

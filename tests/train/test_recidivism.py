@@ -243,6 +243,30 @@ def test_the_threshold_is_in_the_fingerprint_and_refit_reproduces_it(checked):
     assert fingerprint(nudged) != fingerprint(model)
 
 
+def test_a_large_population_chooses_the_threshold_on_a_stable_sample(checked):
+    """Above ``max_validation_persons`` the threshold is chosen on a hash sample of the
+    development persons: the same persons whatever the row order, and a fitted model
+    that stays deterministic and refits to the same fingerprint."""
+    from sanitizer.train import validation_rows
+
+    ids = pd.Series([f"P{i:05d}" for i in range(5000)])
+    rows = validation_rows(ids, 1000, seed=0)
+    assert 800 < len(rows) < 1200
+    shuffled = ids.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    assert set(shuffled.iloc[validation_rows(shuffled, 1000, seed=0)]) == set(ids.iloc[rows])
+    assert len(validation_rows(ids, 5000)) == 5000
+
+    pipeline, result = checked
+    n_dev = int((~pipeline.held_out(result.training)).sum())
+    config = load_recidivism_config(decision={"max_validation_persons": n_dev // 2})
+    capped = RecidivismPipeline(config=config)
+    model = capped.fit(result.training)
+    assert model.decision_["validation_persons"] < n_dev
+    assert fingerprint(capped.fit(result.training)) == fingerprint(model)
+    again, affected = capped.refit(result.training, model)
+    assert len(affected) == 0 and fingerprint(again) == fingerprint(model)
+
+
 def test_the_decision_config_rejects_a_fixed_threshold():
     config = load_recidivism_config(decision={"threshold": 0.2})
     with pytest.raises(ValueError, match="threshold is fitted"):
