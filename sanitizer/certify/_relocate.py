@@ -202,17 +202,18 @@ def relocate_home(home, registry, actor: str = "cli") -> Relocation:
 def relocate(home) -> Relocation:
     """Rewrite every recorded artifact location under another home's folder to this one.
 
-    One SQLite transaction: either every location moves or none does. Refuses a home with
-    no local MLflow store, and one whose recorded folder is ambiguous (several roots).
+    One SQLite transaction: either every location moves or none does. Refuses a home
+    whose MLflow store is a tracking server, and one whose recorded folder is ambiguous
+    (several roots); a home with no MLflow store has nothing to relocate.
     """
     database = _database(home)
     if database is None:
         raise BadInput(
             f"{home.mlflow_uri} is a tracking server: its artifact locations are the server's"
         )
-    if not database.is_file():
-        raise BadInput(f"{home.path} has no MLflow store ({database} does not exist)")
     new_root = _root_uri(home.artifacts_dir)
+    if not database.is_file():  # no model was ever registered here: nothing points away
+        return Relocation(new_root, new_root, {})
     roots = recorded_artifact_roots(home) - {new_root}
     if len(roots) > 1:
         raise Refused(

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from .._errors import SanitizerError
+from .._errors import BadInput, SanitizerError
+from .._home import Home
 from ._common import emit, fail, opened_registry
 from ._options import DbOption, HomeOption, JsonOption
 
@@ -25,6 +26,8 @@ home_app = typer.Typer(help="The home folder itself.", no_args_is_help=True)
 def home_relocate(home: HomeOption = None, db: DbOption = None, as_json: JsonOption = False):
     """Point the MLflow store's artifact paths at this home after moving or copying it."""
     try:
+        if not Home.resolve(home, db).path.is_dir():
+            raise BadInput(f"{Home.resolve(home, db).path} is not a home (no such folder)")
         with opened_registry(home, db) as registry:
             from ..certify import relocate_home
 
@@ -49,7 +52,6 @@ def home_copy(
 ):
     """Copy the home (safely, even while it serves) to TARGET, relocated to work there."""
     try:
-        from .._home import Home
         from ..certify import copy_home
 
         copied = copy_home(Home.resolve(home), target)

@@ -240,3 +240,12 @@ def test_verifying_a_model_with_no_certified_version_is_a_json_refusal(certified
     assert result.exit_code == 1
     payload = as_json(result)
     assert payload["compliant"] is False and "no certified version" in payload["reason"]
+
+
+def test_home_relocate_refuses_a_missing_home_and_has_nothing_to_do_without_models(tmp_path):
+    missing = cli("home", "relocate", "--home", tmp_path / "nowhere")
+    assert missing.exit_code == 2 and "not a home" in missing.output
+    assert not (tmp_path / "nowhere").exists()
+    (tmp_path / "registry-only").mkdir()
+    quiet = cli("home", "relocate", "--home", tmp_path / "registry-only", "--json")
+    assert quiet.exit_code == 0 and as_json(quiet)["rows"] == {}
