@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
 )
 
+from ..registry._ddl import create_tables
+
 __all__ = ["LineageIndex"]
 
 INDEX_METADATA = MetaData()
@@ -46,7 +48,7 @@ class LineageIndex:
 
     def __init__(self, engine: Engine):
         self.engine = engine
-        INDEX_METADATA.create_all(engine)
+        create_tables(INDEX_METADATA, engine)
 
     def add(self, model: str, version: int, policy: str, arrest_keys: Iterable[str]) -> int:
         """Index every arrest a version used; one transaction. Returns the row count."""

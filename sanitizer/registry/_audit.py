@@ -78,6 +78,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 
 from .._errors import BadInput
+from ._ddl import create_tables
 from ._keys import (
     KEYS_DIR,
     PRIVATE_KEY_FILE,
@@ -185,7 +186,7 @@ def create_schema(engine: Engine) -> None:
     engine : sqlalchemy.Engine
         The registry database (SQLite or PostgreSQL).
     """
-    AUDIT_METADATA.create_all(engine, checkfirst=True)
+    create_tables(AUDIT_METADATA, engine)
 
 
 @dataclass(frozen=True)

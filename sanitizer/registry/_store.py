@@ -42,6 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from .._errors import BadInput
+from ._ddl import create_tables
 from ._merkle import merkle_root
 from ._snapshot import SNAPSHOT_COLUMNS, Snapshot, record_to_dict
 
@@ -164,7 +165,7 @@ class RegistryStore:
 
     def create_schema(self) -> None:
         """Create missing tables; idempotent, never drops anything."""
-        REGISTRY_METADATA.create_all(self.engine, checkfirst=True)
+        create_tables(REGISTRY_METADATA, self.engine)
 
     # --- snapshots ---------------------------------------------------------------------
     def has_snapshot(self, snapshot_id: str, connection: Connection | None = None) -> bool:
