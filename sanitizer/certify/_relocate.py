@@ -179,10 +179,9 @@ def relocate_home(home, registry, actor: str = "cli") -> Relocation:
     The rewrite runs inside the audit log's write transaction: if it fails, no entry is
     written; the entry says from which folder the models were taken over.
     """
-    database = _database(home)
-    roots = sorted(recorded_artifact_roots(home) - {_root_uri(home.artifacts_dir)})
-    if database is None or not roots:
-        return relocate(home)
+    database, old_root, new_root = _plan(home)
+    if old_root is None:
+        return Relocation(new_root, new_root, {})
     done: list[Relocation] = []
     registry.audit.append_many(
         [
@@ -191,10 +190,10 @@ def relocate_home(home, registry, actor: str = "cli") -> Relocation:
                 "action": "HOME_RELOCATED",
                 "outcome": "DONE",
                 "record_ids": [],
-                "detail": {"from": roots[0], "to": _root_uri(home.artifacts_dir)},
+                "detail": {"from": old_root, "to": new_root},
             }
         ],
-        before_commit=lambda _connection: done.append(relocate(home)),
+        before_commit=lambda _connection: done.append(_rewrite(database, old_root, new_root)),
     )
     return done[0]
 
@@ -206,22 +205,30 @@ def relocate(home) -> Relocation:
     whose MLflow store is a tracking server, and one whose recorded folder is ambiguous
     (several roots); a home with no MLflow store has nothing to relocate.
     """
+    database, old_root, new_root = _plan(home)
+    if old_root is None:
+        return Relocation(new_root, new_root, {})
+    return _rewrite(database, old_root, new_root)
+
+
+def _plan(home) -> tuple[Path, str | None, str]:
+    """(the MLflow database, the other home's root to move from or None, this home's root)."""
     database = _database(home)
     if database is None:
         raise BadInput(
             f"{home.mlflow_uri} is a tracking server: its artifact locations are the server's"
         )
     new_root = _root_uri(home.artifacts_dir)
-    if not database.is_file():  # no model was ever registered here: nothing points away
-        return Relocation(new_root, new_root, {})
+    # no MLflow store: no model was ever registered here, nothing points away
     roots = recorded_artifact_roots(home) - {new_root}
     if len(roots) > 1:
         raise Refused(
             f"{database} records artifacts under several other homes ({', '.join(sorted(roots))})"
         )
-    if not roots:
-        return Relocation(new_root, new_root, {})
-    old_root = roots.pop()
+    return database, (roots.pop() if roots else None), new_root
+
+
+def _rewrite(database: Path, old_root: str, new_root: str) -> Relocation:
     counts = {}
     connection = sqlite3.connect(database, isolation_level=None)
     try:
