@@ -104,7 +104,11 @@ def measure(pipeline, raw, snapshot, snapshot_fn) -> dict:
     ):
         build_s, training2 = _timed(pipeline.build, raw2, snapshot2)
         full_s, full = _timed(pipeline.fit, training2)
-        refit_s, (refit, affected) = _timed(pipeline.refit, training2, model, training)
+        # timed as ``retrain`` refits: against the digests the model stored when fitted;
+        # that they are the old training set's is checked here, outside the timing
+        refit_s, (refit, affected) = _timed(pipeline.refit, training2, model)
+        if list(pipeline.shard_digests(training)) != list(model.shard_digests_):
+            raise RuntimeError("the model's stored shard digests are not its training set's")
         runs.append(
             {
                 "arrest": key,

@@ -34,15 +34,24 @@ from .certify import (
     valid_until,
 )
 from .certify._card import model_card
-from .lineage import LineageReport, code_version, commit_tables, fingerprint, run_checks
+from .lineage import (
+    CHECK_STEPS,
+    LineageReport,
+    code_version,
+    commit_tables,
+    fingerprint,
+    run_checks,
+)
 from .registry import Registry, Snapshot, build_snapshot
 from .tables import Tables
 from .train import CRIME_TYPES
 
-__all__ = ["RetrainResult", "retrain", "model_name", "KINDS", "GATES"]
+__all__ = ["RetrainResult", "retrain", "model_name", "KINDS", "GATES", "STEPS"]
 
 KINDS = ("patternizr", "recidivism")
 GATES = ("provenance", "invariance", "fitted_state", "fairness", "quality")
+#: The steps ``retrain`` reports to its ``progress`` callback, in order.
+STEPS = ("registry snapshot", *CHECK_STEPS, "fairness and quality gates", "log the run")
 MSG_STALE = (
     "the registry changed while the model trained: {n} arrest(s) newly excluded under "
     "{policy} since {started} ({keys}); snapshot {digest} is stale, retrain on the new one"
@@ -222,8 +231,8 @@ def _model_config(kind, name, pipeline, snapshot: Snapshot, seed: int) -> dict:
 
 
 def _row_key_columns(training) -> tuple[str, ...]:
-    columns = [c for c in training.row_keys.columns if c != "split"]
-    return tuple(columns)
+    """What names a training row: its keys and shard, not the split or the sample draw."""
+    return tuple(c for c in training.row_keys.columns if c not in ("split", "draw"))
 
 
 def _text(value) -> str:
@@ -279,18 +288,17 @@ def retrain(
     registry = Registry(home) if registry is None else registry
     started = datetime.now(UTC).isoformat(timespec="milliseconds")
 
-    say("registry snapshot")
+    say(STEPS[0])
     raw = registry.with_recorded_events(tables)
     snapshot = registry.snapshot(raw, as_of, policy)
 
-    say("sanitize, train and lineage checks")
     pipeline = _pipeline(kind, crime_type, seed, overrides)
     if previous is not None:
         forest = _previous_forest(ModelStore.for_home(home), previous, kind)
         if forest is not None and hasattr(pipeline, "refit"):
             pipeline = _Incremental(pipeline, forest)
     checks = run_checks(
-        pipeline, raw, snapshot, lambda t: build_snapshot(t, as_of, policy), seed=seed
+        pipeline, raw, snapshot, lambda t: build_snapshot(t, as_of, policy), seed, say
     )
     training, model = checks.training, checks.model
     model_fingerprint = fingerprint(model)
@@ -300,7 +308,7 @@ def retrain(
     commitments = commit_tables(data.tables, derived)
     used = training.provenance.used_keys("arrests").astype(str)
 
-    say("fairness and quality gates")
+    say(STEPS[-2])
     gates = {n: {"passed": r.passed, "detail": r.detail} for n, r in checks.results.items()}
     judged, metrics, fairness = _judge(
         kind, pipeline, data.tables, training, model, mitigate, gates_config
@@ -351,7 +359,7 @@ def retrain(
     )
     with store.run(name, run_tags) as run_id:
         result.run_id = run_id
-        say("log the run")
+        say(STEPS[-1])
         store.log_metrics(run_id, {_metric_name(k): v for k, v in metrics.items()})
         fairness_doc = fairness.to_dict()
         files = {

@@ -127,7 +127,7 @@ def with_retrain_options(command: Callable[..., None]) -> Callable[..., None]:
 
 def run_retrain(kind: str, crime_type: str | None, options: RetrainOptions) -> None:
     """Retrain ``kind``, print the outcome, and exit 1 when the model was refused."""
-    from .._retrain import retrain
+    from .._retrain import STEPS, retrain
 
     try:
         day = parse_as_of(options.as_of)
@@ -135,7 +135,7 @@ def run_retrain(kind: str, crime_type: str | None, options: RetrainOptions) -> N
             raise BadInput(f"--mitigation {options.mitigation!r} is not a known mitigation")
         tables = load_tables(options.data)
         with opened_registry(options.home, options.db) as registry:
-            with stage_progress(f"retrain {kind}", 6) as advance:
+            with stage_progress(f"retrain {kind}", len(STEPS)) as advance:
                 result = retrain(
                     registry.home,
                     tables,

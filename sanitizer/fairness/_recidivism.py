@@ -63,7 +63,7 @@ import pandas as pd
 from ..registry import Snapshot
 from ..sanitize import sanitize
 from ..tables import Tables, isin
-from ..train import HoldoutPredictions, RecidivismPipeline, holdout_mask
+from ..train import HoldoutPredictions, RecidivismPipeline
 from ._config import load_gates
 from ._messages import MSG_UNKNOWN_MITIGATION
 from ._patternizr import _none
@@ -129,8 +129,7 @@ def mitigated_predictions(
 
     if method not in MITIGATIONS:
         raise ValueError(MSG_UNKNOWN_MITIGATION.format(method=method, expected=list(MITIGATIONS)))
-    ids = training.row_keys["PERSON_ID"].to_numpy(dtype=object)
-    held = holdout_mask(ids, pipeline.config["evaluation"]["holdout_fraction"], pipeline.seed)
+    held = pipeline.held_out(training)
     X_train, X_test = training.X[~held], training.X[held]
     y_train = np.asarray(training.y)[~held]
     s_train, s_test = _mitigation_groups(

@@ -5,6 +5,7 @@ the raw tables and the registry snapshot.
 """
 
 from ._checks import (
+    CHECK_STEPS,
     PERTURBATIONS,
     CheckResult,
     LineageChecks,
@@ -30,6 +31,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "LineageReport",
     "code_version",
+    "CHECK_STEPS",
     "PERTURBATIONS",
     "CheckResult",
     "LineageChecks",

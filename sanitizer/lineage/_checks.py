@@ -574,20 +574,43 @@ class LineageChecks:
         return {name: result.to_dict() for name, result in self.results.items()}
 
 
+#: The steps :func:`run_checks` reports to its ``progress`` callback, in order.
+CHECK_STEPS = (
+    "sanitize and build the training set",
+    "train",
+    "lineage check: provenance",
+    "lineage check: invariance",
+    "lineage check: fitted state",
+)
+
+
 def run_checks(
     pipeline: LineagePipeline,
     raw: Tables,
     snapshot: Snapshot,
     snapshot_fn: SnapshotFn,
     seed: int = 0,
+    progress: Callable[[str], None] | None = None,
 ) -> LineageChecks:
-    """Build, fit, and run the three checks on one pipeline."""
+    """Build, fit, and run the three checks on one pipeline.
+
+    ``progress`` is called with each of :data:`CHECK_STEPS` as it starts (a progress bar,
+    or a benchmark timing the steps).
+    """
+    say = progress or (lambda _step: None)
+    say(CHECK_STEPS[0])
     training = pipeline.build(raw, snapshot)
-    model = pipeline.fit(training)
     sanitized = sanitize(raw, snapshot)
-    results = {
-        "provenance": check_provenance(training, raw, snapshot),
-        "invariance": check_invariance(pipeline, raw, snapshot, snapshot_fn, training, model, seed),
-        "fitted_state": check_fitted_state(pipeline, training, raw, snapshot, sanitized.tables),
-    }
+    say(CHECK_STEPS[1])
+    model = pipeline.fit(training)
+    say(CHECK_STEPS[2])
+    results = {"provenance": check_provenance(training, raw, snapshot)}
+    say(CHECK_STEPS[3])
+    results["invariance"] = check_invariance(
+        pipeline, raw, snapshot, snapshot_fn, training, model, seed
+    )
+    say(CHECK_STEPS[4])
+    results["fitted_state"] = check_fitted_state(
+        pipeline, training, raw, snapshot, sanitized.tables
+    )
     return LineageChecks(training, model, results, sanitized)

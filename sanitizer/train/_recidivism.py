@@ -96,8 +96,10 @@ __all__ = [
     "RecidivismScorer",
     "HoldoutPredictions",
     "SensitiveGroups",
+    "ASSIGNMENT_COLUMNS",
     "holdout_mask",
     "load_recidivism_config",
+    "PersonAssignment",
     "out_of_shard_risk",
     "recidivist_label",
     "select_threshold",
@@ -195,45 +197,102 @@ def recidivist_label(
     return pd.Series(found, index=pd.Index(index, name="PERSON_ID", dtype="str"), name="recidivist")
 
 
-# --- the held-out split ------------------------------------------------------------------
+# --- the held-out split, the shards and the validation draw ----------------------------
+#: Columns :func:`person_assignment` adds to the training set's ``row_keys``: where each
+#: person goes, decided by a hash of the ``PERSON_ID`` alone, never by who else exists.
+ASSIGNMENT_COLUMNS = ("split", "shard", "draw")
+
+
 def holdout_mask(person_ids, fraction: float, seed: int = 0) -> np.ndarray:
     """True for held-out persons: a seeded hash of each PERSON_ID below ``fraction``.
 
     A hash, not a permutation: whether a person is held out depends on nobody else, so
     removing sealed persons from the population moves no one across the split.
     """
+    return _held_out(_person_hash(person_ids, seed)[:, 0], fraction)
+
+
+def _held_out(hashes: np.ndarray, fraction: float) -> np.ndarray:
     if not 0.0 < float(fraction) < 1.0:
         raise ValueError(f"holdout fraction must lie in (0, 1), got {fraction!r}")
-    return _person_hash(person_ids, f"{int(seed)}") < np.uint64(int(float(fraction) * 2.0**64))
+    return hashes < np.uint64(int(float(fraction) * 2.0**64))
 
 
-def _person_hash(person_ids, salt: str) -> np.ndarray:
-    """A uint64 per person: the first 8 bytes of SHA-256(salt, 0x1f, PERSON_ID)."""
-    prefix = f"{salt}\x1f".encode()
-    return np.fromiter(
-        (
-            int.from_bytes(hashlib.sha256(prefix + str(p).encode()).digest()[:8], "big")
-            for p in person_ids
-        ),
-        dtype=np.uint64,
-        count=len(person_ids),
-    )
+def _person_hash(person_ids, seed: int) -> np.ndarray:
+    """Two uint64 per person: bytes 0-8 and 8-16 of SHA-256(seed, 0x1f, PERSON_ID).
+
+    The first decides the held-out split, the second the validation draw: two halves of
+    one digest are independent for any practical purpose, and one digest costs half of two.
+    """
+    prefix = f"{int(seed)}\x1f".encode()
+    digests = b"".join(hashlib.sha256(prefix + str(p).encode()).digest()[:16] for p in person_ids)
+    return np.frombuffer(digests, dtype=">u8").astype(np.uint64).reshape(-1, 2)
 
 
-def validation_rows(person_ids, limit: int, seed: int = 0) -> np.ndarray:
+class PersonAssignment(BaseEstimator):
+    """Each person's ``split`` ("train"/"test"), ``shard`` and validation ``draw``.
+
+    Applied once, when the training set is built (two SHA-256 per person, about 3 us),
+    so that fitting, refitting and judging a model hash nothing: at ``nyc`` these loops
+    over a million persons used to cost more than refitting one shard. It reads nothing
+    but the ``PERSON_ID``, so it learns nothing from data (``fit`` only checks the
+    parameters); it is a component of the training set so that a pipeline with another
+    seed, shard count or held-out fraction refuses the set instead of silently using a
+    split it did not make.
+
+    Parameters
+    ----------
+    holdout_fraction : float
+        Share of persons held out (``split == "test"``), by :func:`holdout_mask`.
+    n_shards : int
+        Shards of :func:`~sanitizer.train.stable_shard`.
+    seed : int, default=0
+        Salt of the split and the draw (not of the shard, which depends on the key alone).
+    """
+
+    def __init__(self, holdout_fraction: float = 0.3, n_shards: int = DEFAULT_N_SHARDS, seed=0):
+        self.holdout_fraction = holdout_fraction
+        self.n_shards = n_shards
+        self.seed = seed
+
+    def fit(self, X=None, y=None):
+        _held_out(np.zeros(0, np.uint64), self.holdout_fraction)  # validates the fraction
+        self.n_shards_ = int(self.n_shards)
+        return self
+
+    def transform(self, person_ids) -> pd.DataFrame:
+        """Columns :data:`ASSIGNMENT_COLUMNS`, one row per person, in order.
+
+        ``draw`` is uniform on [0, 1) (bytes 8-16 of the split's digest); see
+        :func:`validation_rows`.
+        """
+        check_is_fitted(self, "n_shards_")
+        ids = np.asarray(person_ids, dtype=object)
+        hashes = _person_hash(ids, self.seed)
+        held = _held_out(hashes[:, 0], self.holdout_fraction)
+        return pd.DataFrame(
+            {
+                "split": pd.Series(np.where(held, "test", "train"), dtype="str"),
+                "shard": stable_shard(ids, self.n_shards_),
+                "draw": (hashes[:, 1] >> np.uint64(11)).astype(np.float64) * 2.0**-53,
+            }
+        )
+
+
+def validation_rows(draws, limit: int) -> np.ndarray:
     """Positions of at most about ``limit`` development persons for choosing the threshold.
 
-    Every person when there are no more than ``limit``; else a seeded hash sample (salted
-    apart from :func:`holdout_mask`'s, which would select no development person), so a
-    person's inclusion depends on nobody else. Scoring every development person with
-    every other shard costs sixteen predictions of the whole population, more than the
-    fit of a shard at ``nyc``; the threshold's estimate needs far fewer persons.
+    Every person when there are no more than ``limit``; else those whose seeded ``draw``
+    (:func:`person_assignment`) is below ``limit / n``, so a person's inclusion depends
+    on nobody else. Scoring every development person with every other shard costs
+    sixteen predictions of the whole population, more than the fit of a shard at
+    ``nyc``; the threshold's estimate needs far fewer persons.
     """
-    n = len(person_ids)
+    draws = np.asarray(draws, dtype=np.float64)
+    n = len(draws)
     if n <= int(limit):
         return np.arange(n)
-    cut = np.uint64(int(float(limit) / n * 2.0**64))
-    return np.flatnonzero(_person_hash(person_ids, f"{int(seed)}\x1fdecision") < cut)
+    return np.flatnonzero(draws < float(limit) / n)
 
 
 # --- the decision threshold --------------------------------------------------------------
@@ -249,6 +308,10 @@ MSG_OBJECTIVE = "[decision] objective must be one of {expected}; got {got!r}"
 MSG_NO_GROUPS = (
     "the training set has no 'sensitive_groups' component; build it with "
     "RecidivismPipeline.training_set (the decision threshold needs each person's group)"
+)
+MSG_ASSIGNMENT = (
+    "the training set's persons were split and sharded with {found}, this pipeline uses "
+    "{expected}; build the training set with this pipeline (RecidivismPipeline.training_set)"
 )
 MSG_ONE_SHARD = (
     "the decision threshold is chosen on out-of-shard risk, which needs n_shards >= 2; "
@@ -536,8 +599,7 @@ class HoldoutPredictions:
     """
 
     def __init__(self, pipeline: RecidivismPipeline, training: TrainingSet, groups: pd.DataFrame):
-        ids = training.row_keys["PERSON_ID"].to_numpy(dtype=object)
-        held = holdout_mask(ids, pipeline.config["evaluation"]["holdout_fraction"], pipeline.seed)
+        held = pipeline.held_out(training)
         train_rows, test_rows = np.flatnonzero(~held), np.flatnonzero(held)
         fit_on = TrainingSet(
             training.X.iloc[train_rows].reset_index(drop=True),
@@ -644,10 +706,26 @@ class RecidivismPipeline:
             n_offence_codes=int(section["n_offence_codes"]),
         )
 
+    def assignment(self) -> PersonAssignment:
+        """The (unfitted) split, shard and draw of the persons, with this pipeline's settings."""
+        return PersonAssignment(
+            holdout_fraction=float(self.config["evaluation"]["holdout_fraction"]),
+            n_shards=self.n_shards,
+            seed=self.seed,
+        )
+
+    def _assigned(self, training: TrainingSet) -> pd.DataFrame:
+        """``training.row_keys``, refused unless this pipeline's assignment made them."""
+        used = training.components.get("person_assignment")
+        expected = self.assignment().get_params()
+        if used is None or used.get_params() != expected:
+            found = None if used is None else used.get_params()
+            raise ValueError(MSG_ASSIGNMENT.format(found=found, expected=expected))
+        return training.row_keys
+
     def held_out(self, training: TrainingSet) -> np.ndarray:
         """True for the held-out persons: never fitted on, never used to choose anything."""
-        ids = training.row_keys["PERSON_ID"].to_numpy(dtype=object)
-        return holdout_mask(ids, self.config["evaluation"]["holdout_fraction"], self.seed)
+        return (self._assigned(training)["split"] == "test").to_numpy(dtype=bool)
 
     def sensitive_groups(self) -> SensitiveGroups:
         """The (unfitted) group reader the decision threshold is chosen with."""
@@ -673,8 +751,8 @@ class RecidivismPipeline:
         )
 
     def shards(self, training: TrainingSet) -> np.ndarray:
-        """Each row's shard: a stable hash of its ``PERSON_ID``."""
-        return stable_shard(training.row_keys["PERSON_ID"].to_numpy(dtype=object), self.n_shards)
+        """Each row's shard: a stable hash of its ``PERSON_ID`` (see :func:`person_assignment`)."""
+        return self._assigned(training)["shard"].to_numpy(np.int64)
 
     def training_set(self, tables: Mapping) -> TrainingSet:
         """Population, features, label and provenance from ``tables`` as given.
@@ -686,13 +764,21 @@ class RecidivismPipeline:
         features = self.features().fit(tables)
         X = features.transform(tables)
         population = history_population(arrests, self.cutoff)
+        assignment = self.assignment().fit()
         y, label_arrests = rearrest_labels(
             arrests, population, self.cutoff, int(self.config["data"]["horizon_years"])
         )
         prior = arrests[arrests["ARREST_DATE"] < pd.Timestamp(self.cutoff)]
         provenance = history_provenance(population, prior, label_arrests)
-        row_keys = pd.DataFrame({"PERSON_ID": pd.Series(population, dtype="str")})
+        row_keys = pd.concat(
+            [
+                pd.DataFrame({"PERSON_ID": pd.Series(population, dtype="str")}),
+                assignment.transform(population),
+            ],
+            axis=1,
+        )
         components = {
+            "person_assignment": assignment,
             "person_features": features,
             "sensitive_groups": self.sensitive_groups().fit(tables),
         }
@@ -708,8 +794,7 @@ class RecidivismPipeline:
         rows = np.flatnonzero(~self.held_out(training))
         keys = training.row_keys.iloc[rows].reset_index(drop=True)
         X = training.X.iloc[rows].reset_index(drop=True)
-        shard = stable_shard(keys["PERSON_ID"].to_numpy(dtype=object), self.n_shards)
-        return X, np.asarray(training.y)[rows], shard, keys
+        return X, np.asarray(training.y)[rows], keys["shard"].to_numpy(np.int64), keys
 
     def _decide(self, model: ShardedForest, training: TrainingSet, X, y, shard, keys):
         """Fit the decision threshold on the development rows' out-of-shard risk."""
@@ -719,7 +804,7 @@ class RecidivismPipeline:
             raise ValueError(MSG_NO_GROUPS)
         if self.n_shards < 2:
             raise ValueError(MSG_ONE_SHARD.format(n_shards=self.n_shards))
-        rows = validation_rows(keys["PERSON_ID"], settings["max_validation_persons"], self.seed)
+        rows = validation_rows(keys["draw"], settings["max_validation_persons"])
         risk = out_of_shard_risk(model, X.iloc[rows], shard[rows])
         fraction = float(self.config["evaluation"]["holdout_fraction"])
         # the gate's held-out size follows from all development persons, sampled or not
@@ -802,6 +887,7 @@ class RecidivismPipeline:
     def refit_components(self, clean: Tables) -> dict[str, object]:
         """Re-fit the history transformer and the group reader on the clean tables alone."""
         return {
+            "person_assignment": self.assignment().fit(),
             "person_features": self.features().fit(clean),
             "sensitive_groups": self.sensitive_groups().fit(clean),
         }

@@ -169,19 +169,27 @@ def _content_shards(X: np.ndarray, y: np.ndarray, n_shards: int) -> np.ndarray:
 
 
 # --- digests --------------------------------------------------------------------------------
-def _feed_strings(digest, values: np.ndarray) -> None:
-    """Hash strings with their lengths (Arrow offsets) and nulls, without a Python loop."""
-    array = pa.array(values, type=pa.large_string(), from_pandas=True)
-    digest.update(np.asarray(array.is_null(), dtype=np.uint8).tobytes())
-    array = array.fill_null("")
-    _, offsets, data = array.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+def _feed_strings(digest, strings: tuple[np.ndarray, pa.Array], rows: np.ndarray) -> None:
+    """Hash some rows' strings with their lengths (Arrow offsets) and nulls, loop-free.
+
+    ``strings`` is (null flags as uint8, the strings with nulls as "") of a whole column.
+    """
+    nulls, filled = strings
+    digest.update(nulls[rows].tobytes())
+    taken = filled.take(pa.array(rows, type=pa.int64()))
+    _, offsets, data = taken.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int64)[taken.offset : taken.offset + len(taken) + 1]
     digest.update((bounds - bounds[0]).tobytes())
-    if data is not None and len(array):
+    if data is not None and len(taken):
         digest.update(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
 
 
-def _key_columns(keys: pd.DataFrame | None) -> list[tuple[str, str, np.ndarray]]:
+def _key_columns(keys: pd.DataFrame | None) -> list[tuple[str, str, object]]:
+    """Each key column once as numbers (float64) or strings (see :func:`_feed_strings`).
+
+    Converted once for the whole training set, then taken shard by shard: converting
+    each shard's Python strings again cost more than hashing them at ``nyc``.
+    """
     if keys is None:
         return []
     out = []
@@ -192,7 +200,10 @@ def _key_columns(keys: pd.DataFrame | None) -> list[tuple[str, str, np.ndarray]]
         ):
             out.append((str(name), "n", column.to_numpy(dtype=np.float64, na_value=np.nan)))
         else:
-            out.append((str(name), "s", column.astype("str").to_numpy(dtype=object)))
+            values = column.astype("str").to_numpy(dtype=object)
+            strings = pa.array(values, type=pa.large_string(), from_pandas=True)
+            nulls = np.asarray(strings.is_null(), dtype=np.uint8)
+            out.append((str(name), "s", (nulls, strings.fill_null(""))))
     return out
 
 
@@ -238,7 +249,7 @@ def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) 
             if kind == "n":
                 digest.update(np.ascontiguousarray(column[rows]).tobytes())
             else:
-                _feed_strings(digest, column[rows])
+                _feed_strings(digest, column, rows)
         return digest.digest()
 
     # the shared rows are hashed once; each shard adds its own rows and where they fall

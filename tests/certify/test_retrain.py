@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from sanitizer._retrain import retrain
+from sanitizer._retrain import STEPS, retrain
 from sanitizer.certify import LineageIndex, ModelStore
 from sanitizer.fairness import load_gates
 from sanitizer.registry import Registry
@@ -170,7 +170,10 @@ def test_a_crash_mid_certification_leaves_the_previous_version_serving(
 def test_a_sealing_that_lands_during_training_refuses_the_stale_snapshot(model_home, tiny_tables):
     registry = Registry(model_home)
 
+    steps = []
+
     def seal_meanwhile(step):
+        steps.append(step)
         if step == "fairness and quality gates":
             with registry.store.engine.begin() as conn:
                 registry.store.record_exclusions({"strict": ["LATE-1"]}, "late", conn)
@@ -185,6 +188,7 @@ def test_a_sealing_that_lands_during_training_refuses_the_stale_snapshot(model_h
         progress=seal_meanwhile,
     )
     assert not result.certified and result.version is None
+    assert steps == list(STEPS)  # the progress bar's steps, each once, in order
     assert any("stale" in r and "LATE-1" in r for r in result.reasons)
     store = ModelStore.for_home(model_home)
     assert store.versions("recidivism") == [] and store.certified("recidivism") is None

@@ -9,7 +9,6 @@ half-year of 2026, the window the tests report on.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -238,9 +237,17 @@ def report_home(tmp_path_factory, tiny_world, tiny_tables) -> ReportHome:
 
 @pytest.fixture
 def report_home_copy(report_home, tmp_path) -> ReportHome:
-    """A private copy of the shared home, safe to append to or tamper with."""
+    """A private copy of the shared home, safe to append to or tamper with.
+
+    Copied with SQLite's backup API (``copy_files``), not ``copytree``, which would drop
+    this process's locks on the shared home's databases. Not relocated: the report reads
+    the registry and the audit log, never the models' files.
+    """
+    from sanitizer._home import Home
+    from sanitizer.certify._relocate import copy_files
+
     target = tmp_path / "home"
-    shutil.copytree(report_home.path, target)
+    copy_files(Home.resolve(report_home.path), target)
     return ReportHome(
         target,
         report_home.data,

@@ -17,6 +17,7 @@ from sanitizer.train import (
     holdout_mask,
     load_recidivism_config,
     recidivist_label,
+    stable_shard,
 )
 
 AS_OF = date(2026, 6, 1)
@@ -105,6 +106,7 @@ def test_run_checks_pass_on_tiny(checked):
     figures = result.results["invariance"].figures
     assert figures["model_identical"] and figures["probe_predictions_identical"]
     assert result.results["fitted_state"].figures["components"] == [
+        "person_assignment",
         "person_features",
         "sensitive_groups",
     ]
@@ -132,7 +134,9 @@ def test_training_is_deterministic(world, checked):
     np.testing.assert_array_equal(
         pipeline.predict(again, result.training), pipeline.predict(result.model, result.training)
     )
-    other = RecidivismPipeline(seed=1).fit(result.training)
+    raw, snapshot = world
+    reseeded = RecidivismPipeline(seed=1)
+    other = reseeded.fit(reseeded.build(raw, snapshot))
     assert fingerprint(other) != fingerprint(result.model)
 
 
@@ -247,14 +251,16 @@ def test_a_large_population_chooses_the_threshold_on_a_stable_sample(checked):
     """Above ``max_validation_persons`` the threshold is chosen on a hash sample of the
     development persons: the same persons whatever the row order, and a fitted model
     that stays deterministic and refits to the same fingerprint."""
-    from sanitizer.train import validation_rows
+    from sanitizer.train import PersonAssignment, validation_rows
 
     ids = pd.Series([f"P{i:05d}" for i in range(5000)])
-    rows = validation_rows(ids, 1000, seed=0)
+    assignment = PersonAssignment(holdout_fraction=0.3, n_shards=16).fit()
+    rows = validation_rows(assignment.transform(ids)["draw"], 1000)
     assert 800 < len(rows) < 1200
     shuffled = ids.sample(frac=1.0, random_state=1).reset_index(drop=True)
-    assert set(shuffled.iloc[validation_rows(shuffled, 1000, seed=0)]) == set(ids.iloc[rows])
-    assert len(validation_rows(ids, 5000)) == 5000
+    again = validation_rows(assignment.transform(shuffled)["draw"], 1000)
+    assert set(shuffled.iloc[again]) == set(ids.iloc[rows])
+    assert len(validation_rows(assignment.transform(ids)["draw"], 5000)) == 5000
 
     pipeline, result = checked
     n_dev = int((~pipeline.held_out(result.training)).sum())
@@ -265,6 +271,23 @@ def test_a_large_population_chooses_the_threshold_on_a_stable_sample(checked):
     assert fingerprint(capped.fit(result.training)) == fingerprint(model)
     again, affected = capped.refit(result.training, model)
     assert len(affected) == 0 and fingerprint(again) == fingerprint(model)
+
+
+def test_the_split_shard_and_draw_are_made_once_at_build_and_bound_to_the_pipeline(checked):
+    """The training set carries each person's split, shard and draw (so fitting hashes
+    nothing); they are the documented hashes, and a pipeline with another seed or shard
+    count refuses the set rather than fitting on a split it did not make."""
+    pipeline, result = checked
+    keys = result.training.row_keys
+    ids = keys["PERSON_ID"].to_numpy(dtype=object)
+    np.testing.assert_array_equal(pipeline.held_out(result.training), holdout_mask(ids, 0.3, 0))
+    np.testing.assert_array_equal(pipeline.shards(result.training), stable_shard(ids, 16))
+    assert keys["draw"].between(0.0, 1.0, inclusive="left").all()
+    for other in (RecidivismPipeline(seed=1), RecidivismPipeline(config=load_recidivism_config(
+        shards={"n_shards": 8}
+    ))):  # fmt: skip
+        with pytest.raises(ValueError, match="split and sharded with"):
+            other.fit(result.training)
 
 
 def test_the_decision_config_rejects_a_fixed_threshold():
