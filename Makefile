@@ -25,6 +25,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check sanitizer tests bench
+	$(BIN)/ruff format --check sanitizer tests bench
 	$(BIN)/python -m pytest -n $(WORKERS) -p no:cacheprovider
 
 bench: $(STAMP)
@@ -36,6 +37,7 @@ notebooks: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check sanitizer tests bench
+	$(BIN)/ruff format --check sanitizer tests bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -162,9 +162,7 @@ def run(scale: str, data: Path) -> Section:
     raw = read_tables(data)
     snapshot = snapshot_fn(raw)
     pipelines = {
-        "recidivism": RecidivismPipeline(
-            config=load_recidivism_config(classifier={"n_jobs": 1})
-        ),
+        "recidivism": RecidivismPipeline(config=load_recidivism_config(classifier={"n_jobs": 1})),
     }
     if scale != "nyc":
         pipelines = {"patternizr-burglary": PatternPipeline("burglary", n_jobs=1), **pipelines}
@@ -173,9 +171,7 @@ def run(scale: str, data: Path) -> Section:
         runs = figures["runs"]
         ratio = float(np.median([r["ratio"] for r in runs]))
         with_build = float(
-            np.median(
-                [(r["build_s"] + r["refit_s"]) / (r["build_s"] + r["full_s"]) for r in runs]
-            )
+            np.median([(r["build_s"] + r["refit_s"]) / (r["build_s"] + r["full_s"]) for r in runs])
         )
         identical = all(r["identical"] for r in runs)
         each = "; ".join(

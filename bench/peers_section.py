@@ -79,9 +79,7 @@ def run(scale: str, data: Path) -> Section:
         "",
         note="crimelinkage's naiveBayes(df=10, nbins=15, quantile) on compareCrimes variables",
     )
-    section.add(
-        "crimelinkage data: recall at 5% FPR, ours", ours["recall_at_5pct_fpr"], ""
-    )
+    section.add("crimelinkage data: recall at 5% FPR, ours", ours["recall_at_5pct_fpr"], "")
     section.add(
         "crimelinkage data: recall at 5% FPR, naive Bayes",
         theirs["recall_at_5pct_fpr"],

@@ -393,7 +393,7 @@ def _header(title: str, context: dict) -> list[str]:
         f"Data `{context['data']}`, registry as of {context['as_of']} under the "
         f"`{context['policy']}` policy (snapshot digest `{context['snapshot_digest'][:16]}…`), "
         f"seed {context['seed']}. Every model here was trained by `sanitizer evaluate`, "
-        "none registered; the \"before sanitization\" models were trained on the raw tables "
+        'none registered; the "before sanitization" models were trained on the raw tables '
         "only to measure what sanitizing changes.",
         "",
     ]
@@ -413,8 +413,7 @@ def _evaluation_markdown(context: dict, sections: dict[str, dict]) -> str:
             "*recall@k*: share of the other members in the top k, averaged over patterns. "
             "Held-out patterns are the clean test patterns (split by a hash of PATTERN_ID)"
             + (
-                "; true series are the generator's series (`truth/`) no training pattern "
-                "covers."
+                "; true series are the generator's series (`truth/`) no training pattern covers."
                 if context["truth"]
                 else "; the data folder has no `truth/`, so there is no true-series row."
             ),
@@ -724,4 +723,3 @@ def _table(rows: Sequence[Mapping], columns: Sequence[tuple[str, str]]) -> list[
     for row in rows:
         lines.append("| " + " | ".join(_fmt(row.get(k)) for k, _ in columns) + " |")
     return lines
-

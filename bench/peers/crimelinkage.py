@@ -407,9 +407,7 @@ def compare_quality(directory=DATA, seed: int = 0, test_fraction: float = 0.3) -
     y = pairs["linked"].to_numpy()
     # theirs: compareCrimes evidence, naiveBayes(df=10, nbins=15), weighted as makePairs
     X_theirs = evidence(crimes, pairs, seed=seed)[list(EVIDENCE)]
-    nb = HistogramNaiveBayes().fit(
-        X_theirs[~test], y[~test], pairs["weight"].to_numpy()[~test]
-    )
+    nb = HistogramNaiveBayes().fit(X_theirs[~test], y[~test], pairs["weight"].to_numpy()[~test])
     theirs = nb.decision_function(X_theirs[test])
     # ours: the pattern model's featurizer and seeded forest, three families only
     complaints = as_complaints(crimes)

@@ -33,8 +33,17 @@ def peer_python(venv: Path = VENV) -> Path:
     if venv.exists():
         shutil.rmtree(venv)
     _run([sys.executable, "-m", "venv", str(venv)])
-    _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-          *REQUIREMENTS])
+    _run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *REQUIREMENTS,
+        ]
+    )
     stamp.write_text(wanted)
     return python
 

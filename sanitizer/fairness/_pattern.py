@@ -164,9 +164,7 @@ def _reported_races(rows: pd.DataFrame, complaints: pd.DataFrame) -> pd.DataFram
     column, unknown = QUERY_DIMENSIONS["race"]
     race = lookup(rows["CMPLNT_NUM"], complaints["CMPLNT_NUM"], complaints[column])
     known = (race.notna() & (race != unknown)).to_numpy(dtype=bool)
-    return pd.DataFrame(
-        {"query": rows["SET_ID"][known].to_numpy(), "race": race[known].to_numpy()}
-    )
+    return pd.DataFrame({"query": rows["SET_ID"][known].to_numpy(), "race": race[known].to_numpy()})
 
 
 def pattern_fairness_report(

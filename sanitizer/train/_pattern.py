@@ -656,4 +656,3 @@ class PatternPipeline:
     def predict(self, model: ShardedForest, training: TrainingSet) -> np.ndarray:
         """Same-pattern probability of every row of ``training``."""
         return model.predict_proba(training.X)[:, 1]
-

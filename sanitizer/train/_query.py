@@ -529,9 +529,7 @@ class HistoryIndex:
         }
         if model is not None:
             top, lost = 0, 0
-            plans = (
-                self._candidates(query, i, history_days, None, windows[i]) for i in range(n)
-            )
+            plans = (self._candidates(query, i, history_days, None, windows[i]) for i in range(n))
             for i, (_, chosen) in enumerate(self._ranked(model, query, plans, k)):
                 top += len(chosen)
                 lost += int((~self._near(query, i, chosen, block_m)).sum())

@@ -72,9 +72,7 @@ TRUSTED_TYPES = (
     "sklearn.tree._tree.Tree",
 )
 
-MSG_SHARD_RANGE = (
-    "shard numbers must lie in [0, {n_shards}) or be SHARED (-1); got {low}..{high}"
-)
+MSG_SHARD_RANGE = "shard numbers must lie in [0, {n_shards}) or be SHARED (-1); got {low}..{high}"
 MSG_SHARD_LENGTH = "shard has {got} entries but X has {rows} rows; give one shard per row"
 MSG_NOT_SHARDED = "previous must be a fitted ShardedForest, got {kind}"
 MSG_OTHER_PARAMS = (
@@ -457,8 +455,7 @@ class ShardedForest(ClassifierMixin, BaseEstimator):
             raise ValueError(MSG_KEPT_SHARD_CHANGED.format(shards=stale.tolist()))
         fitted = self._fit_shards(X, y, shard, which)
         forests = [
-            fitted[s] if s in fitted else previous.estimators_[s]
-            for s in range(int(self.n_shards))
+            fitted[s] if s in fitted else previous.estimators_[s] for s in range(int(self.n_shards))
         ]
         return self._finish(X, y, shard, digests, forests)
 

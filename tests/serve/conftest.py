@@ -116,12 +116,24 @@ def served(tmp_path_factory, tiny_world, tiny_tables, mlflow_db_template):
 
         versions = {
             "recidivism": _certify(
-                store, home, "recidivism", "recidivism", {"scorer": scorer},
-                {"cutoff": recidivism.cutoff}, used_r, snapshot,
+                store,
+                home,
+                "recidivism",
+                "recidivism",
+                {"scorer": scorer},
+                {"cutoff": recidivism.cutoff},
+                used_r,
+                snapshot,
             ),
             "patternizr-burglary": _certify(
-                store, home, "patternizr-burglary", "patternizr", parts,
-                {"ky_cd": "107", "k": PATTERN_K, "history_days": 1095}, used_p, snapshot,
+                store,
+                home,
+                "patternizr-burglary",
+                "patternizr",
+                parts,
+                {"ky_cd": "107", "k": PATTERN_K, "history_days": 1095},
+                used_p,
+                snapshot,
             ),
         }
     return Served(

@@ -188,4 +188,3 @@ def test_the_pyfunc_follows_events_recorded_after_it_was_loaded(isolated, tmp_pa
     detail = audit_entries(served.home)[-1]["detail"]
     assert detail["filtered_candidates"] >= len(keys)
     assert detail["version"] == served.versions["recidivism"]  # load_context found it
-

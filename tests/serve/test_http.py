@@ -123,8 +123,19 @@ class _MlflowServe:
             if name not in env:
                 environment.pop(name, None)
         self.child = subprocess.Popen(
-            [str(mlflow_cli), "models", "serve", "-m", model, "--env-manager", "local",
-             "-h", "127.0.0.1", "-p", str(self.port)],
+            [
+                str(mlflow_cli),
+                "models",
+                "serve",
+                "-m",
+                model,
+                "--env-manager",
+                "local",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+            ],
             env=environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -179,7 +190,9 @@ def test_mlflow_models_serve_serves_only_a_certified_version_guarded(isolated, t
     weight.write_bytes(weight.read_bytes() + b"\0")
     refused = _MlflowServe(str(tampered), served.home, served.data)
     serving = _MlflowServe(
-        "models:/recidivism@certified", served.home, served.data,
+        "models:/recidivism@certified",
+        served.home,
+        served.data,
         MLFLOW_TRACKING_URI=served.home.mlflow_uri,
     )
     try:
@@ -191,8 +204,12 @@ def test_mlflow_models_serve_serves_only_a_certified_version_guarded(isolated, t
 
         serving.wait_up()
         url = serving.url
-        extra = {"dataframe_split": {"columns": ["PERSON_ID", "PERP_RACE"],
-                                     "data": [["P00000258", "BLACK"]]}}
+        extra = {
+            "dataframe_split": {
+                "columns": ["PERSON_ID", "PERP_RACE"],
+                "data": [["P00000258", "BLACK"]],
+            }
+        }
         status, body = _call(f"{url}/invocations", extra)
         assert status == 400 and "PERP_RACE" in body["message"]
         status, body = _call(f"{url}/invocations", {"dataframe_records": [{"PERSON_ID": "x"}]})

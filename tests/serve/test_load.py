@@ -155,4 +155,3 @@ def test_an_empty_home_has_nothing_to_load(tmp_path, served):
     with pytest.raises(Refused, match="holds no models"):
         load_certified("recidivism", home=tmp_path / "nothing", data=served.data)
     assert not (tmp_path / "nothing").exists()
-

@@ -24,12 +24,22 @@ def crimes_frame() -> pd.DataFrame:
             "MO2": ["a", None, "b", "a", None],
             "MO3": ["J", "E", "E", "J", "A"],
             "DT.FROM": pd.to_datetime(
-                ["1993-01-06 23:55", "1993-01-08 07:00", "1993-03-01 12:00",
-                 "1994-06-01 10:00", "1993-01-07 08:00"]
+                [
+                    "1993-01-06 23:55",
+                    "1993-01-08 07:00",
+                    "1993-03-01 12:00",
+                    "1994-06-01 10:00",
+                    "1993-01-07 08:00",
+                ]
             ).astype("datetime64[s]"),
             "DT.TO": pd.to_datetime(
-                ["1993-01-07 04:39", "1993-01-08 17:30", "1993-03-01 12:00",
-                 "1994-06-01 12:00", "1993-01-07 09:00"]
+                [
+                    "1993-01-07 04:39",
+                    "1993-01-08 17:30",
+                    "1993-03-01 12:00",
+                    "1994-06-01 12:00",
+                    "1993-01-07 09:00",
+                ]
             ).astype("datetime64[s]"),
         }
     )
@@ -53,11 +63,13 @@ def test_featurizer_reads_crimelinkage_geometry_and_windows_unchanged():
     left, right = np.array([0, 0, 1]), np.array([1, 2, 3])
     X = featurizer.pair_features(featurizer.encode(complaints), left, right, text=False)
     x, y = crimes["X"].to_numpy(), crimes["Y"].to_numpy()
-    np.testing.assert_allclose(X["distance_m"], np.hypot(x[left] - x[right], y[left] - y[right]),
-                               atol=0.05)
+    np.testing.assert_allclose(
+        X["distance_m"], np.hypot(x[left] - x[right], y[left] - y[right]), atol=0.05
+    )
     start = crimes["DT.FROM"].to_numpy("datetime64[s]").astype(np.int64)
-    np.testing.assert_allclose(X["days_apart"], np.abs(start[left] - start[right]) / 86_400,
-                               rtol=1e-5)
+    np.testing.assert_allclose(
+        X["days_apart"], np.abs(start[left] - start[right]) / 86_400, rtol=1e-5
+    )
     # MO1 "6" shared by C:1 and C:2; C:2 lacks MO2, so that match is unknown
     assert X["mo1_match"].iloc[0] > 0 and X["mo1_match"].iloc[1] == 0
     assert np.isnan(X["mo2_match"].iloc[0])

@@ -178,9 +178,7 @@ def test_same_ranking_as_scoring_every_pair(trained, block_m):
         mine = many[many["query"] == query["CMPLNT_NUM"].iloc[0]]
         pd.testing.assert_frame_equal(mine.drop(columns="query").reset_index(drop=True), got)
     wrapped = rank_history(model, featurizer, queries.iloc[[0]], history, 15, 400, block_m)
-    pd.testing.assert_frame_equal(
-        wrapped, index.query(model, queries.iloc[[0]], 15, 400, block_m)
-    )
+    pd.testing.assert_frame_equal(wrapped, index.query(model, queries.iloc[[0]], 15, 400, block_m))
 
 
 def test_explanations_are_percentiles_among_the_scored_candidates(trained):
