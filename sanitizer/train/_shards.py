@@ -140,7 +140,9 @@ def _shard_rows(shard: np.ndarray, n_shards: int) -> list[np.ndarray]:
     """Per shard, the positions of its own rows and of the shared ones, in row order."""
     shared = shard == SHARED
     if not shared.any():
-        order = np.argsort(shard, kind="stable")
+        # a stable sort of small integers is a radix sort: 16-bit keys make it ~10x faster
+        keys = shard.astype(np.int16) if n_shards <= np.iinfo(np.int16).max else shard
+        order = np.argsort(keys, kind="stable")
         bounds = np.searchsorted(shard[order], np.arange(n_shards + 1))
         return [order[bounds[s] : bounds[s + 1]] for s in range(n_shards)]
     return [np.flatnonzero(shared | (shard == s)) for s in range(n_shards)]
@@ -198,8 +200,10 @@ def _key_columns(keys: pd.DataFrame | None) -> list[tuple[str, str, object]]:
         ):
             out.append((str(name), "n", column.to_numpy(dtype=np.float64, na_value=np.nan)))
         else:
-            values = column.astype("str").to_numpy(dtype=object)
-            strings = pa.array(values, type=pa.large_string(), from_pandas=True)
+            strings = pa.array(column.astype("str"), from_pandas=True)  # Arrow-backed: no copy
+            if isinstance(strings, pa.ChunkedArray):
+                strings = strings.combine_chunks()
+            strings = strings.cast(pa.large_string())
             nulls = np.asarray(strings.is_null(), dtype=np.uint8)
             out.append((str(name), "s", (nulls, strings.fill_null(""))))
     return out
@@ -380,9 +384,8 @@ class ShardedForest(ClassifierMixin, BaseEstimator):
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self.shard_sizes_ = np.array(
-            [len(rows) for rows in _shard_rows(shard, int(self.n_shards))], dtype=np.int64
-        )
+        own = np.bincount(shard[shard != SHARED], minlength=int(self.n_shards))
+        self.shard_sizes_ = (own + np.count_nonzero(shard == SHARED)).astype(np.int64)
         self.shard_seeds_ = np.array(
             [shard_seed(self.random_state, s) for s in range(int(self.n_shards))], dtype=np.int64
         )

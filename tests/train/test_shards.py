@@ -302,3 +302,28 @@ def test_skops_round_trip_needs_exactly_the_listed_types(pattern, recidivism):
     np.testing.assert_array_equal(
         pipeline.predict(loaded["model"], training), pipeline.predict(model, training)
     )
+
+
+def test_shard_digests_keep_their_bytes():
+    """Stored models compare their ``shard_digests_`` with freshly computed ones to decide
+    which shards to refit: a change in how the digests are computed (faster hashing, new
+    conversions) must not change them, or every stored model silently refits in full.
+    The values were computed by the implementation every stored model used."""
+    n = 40
+    row = np.arange(n)
+    X = pd.DataFrame({"a": row / 7.0, "b": np.where(row % 9 == 0, np.nan, -row.astype(float))})
+    keys = pd.DataFrame(
+        {
+            "left": pd.Series([None if i % 11 == 0 else f"C{i}é" for i in row], dtype="str"),
+            "flag": [bool(i % 3) for i in row],
+            "shard": (row * 5) % 4 - (row % 13 == 0),
+        }
+    )
+    shard = np.where(row % 13 == 0, SHARED, (row * 5) % 4)
+    digests = shard_digests(X, row % 2, shard, 4, keys)
+    assert [d[:16] for d in digests] == [
+        "a0fa34b361bb237e",
+        "c0593d4033454780",
+        "1e15b2898939f0f1",
+        "c8d2c2ada7d7f475",
+    ]
