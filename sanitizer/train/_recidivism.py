@@ -198,7 +198,7 @@ def recidivist_label(
 
 
 # --- the held-out split, the shards and the validation draw ----------------------------
-#: Columns :func:`person_assignment` adds to the training set's ``row_keys``: where each
+#: Columns :class:`PersonAssignment` adds to the training set's ``row_keys``: where each
 #: person goes, decided by a hash of the ``PERSON_ID`` alone, never by who else exists.
 ASSIGNMENT_COLUMNS = ("split", "shard", "draw")
 
@@ -283,7 +283,7 @@ def validation_rows(draws, limit: int) -> np.ndarray:
     """Positions of at most about ``limit`` development persons for choosing the threshold.
 
     Every person when there are no more than ``limit``; else those whose seeded ``draw``
-    (:func:`person_assignment`) is below ``limit / n``, so a person's inclusion depends
+    (:class:`PersonAssignment`) is below ``limit / n``, so a person's inclusion depends
     on nobody else. Scoring every development person with every other shard costs
     sixteen predictions of the whole population, more than the fit of a shard at
     ``nyc``; the threshold's estimate needs far fewer persons.
@@ -751,7 +751,7 @@ class RecidivismPipeline:
         )
 
     def shards(self, training: TrainingSet) -> np.ndarray:
-        """Each row's shard: a stable hash of its ``PERSON_ID`` (see :func:`person_assignment`)."""
+        """Each row's shard: a stable hash of its ``PERSON_ID`` (see :class:`PersonAssignment`)."""
         return self._assigned(training)["shard"].to_numpy(np.int64)
 
     def training_set(self, tables: Mapping) -> TrainingSet:
@@ -885,7 +885,7 @@ class RecidivismPipeline:
         return self._decide(model, training, X, y, shard, keys), affected
 
     def refit_components(self, clean: Tables) -> dict[str, object]:
-        """Re-fit the history transformer and the group reader on the clean tables alone."""
+        """Re-fit every component on the clean tables alone (the assignment reads none)."""
         return {
             "person_assignment": self.assignment().fit(),
             "person_features": self.features().fit(clean),
