@@ -42,7 +42,16 @@ def isin(values, known) -> np.ndarray:
     ``known`` may be anything string-like, or a ``value_set`` built once beforehand.
     """
     array = arrow_strings(values)
-    known_set = known if isinstance(known, _ValueSet) else value_set(known)
+    if isinstance(known, _ValueSet):
+        known_set = known
+    else:
+        known = arrow_strings(known)
+        if len(known) > 4 * len(array) + 1024:
+            # a few values against millions of known ones (new events against the whole
+            # history): hashing the few and probing the many is far cheaper than hashing
+            # the many; the result is the same set restricted to what can match
+            known = pc.filter(known, pc.is_in(known, value_set=value_set(array)))
+        known_set = value_set(known)
     mask = pc.is_in(array, value_set=known_set, skip_nulls=True)
     return pc.fill_null(mask, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 

@@ -343,9 +343,28 @@ def read_table(name: str, path: Path, fmt: str, report: ValidationReport) -> pd.
     return to_frame(pa.table(arrays), schema)
 
 
+def _contiguous_strings(table: pa.Table) -> pa.Table:
+    """String columns in one chunk each (pandas keeps Arrow strings as they come).
+
+    Arrow's ``take`` on a column of many chunks concatenates them first: selecting 20
+    rows of an 8.4-million-row column read from 9 Parquet row groups cost 18 ms, against
+    14 us from one chunk, and every ``frame[mask]`` on a table pays it per column. A
+    column over Arrow's 2 GiB string limit keeps its chunks.
+    """
+    columns = []
+    for column in table.columns:
+        if column.num_chunks > 1 and pa.types.is_string(column.type):
+            try:
+                column = pa.chunked_array([column.combine_chunks()], type=column.type)
+            except (pa.ArrowInvalid, pa.ArrowCapacityError):
+                pass
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
 def to_frame(table: pa.Table, schema: TableSchema) -> pd.DataFrame:
     """Arrow table in contract types -> pandas frame in the in-memory types."""
-    frame = table.to_pandas(
+    frame = _contiguous_strings(table).to_pandas(
         date_as_object=False,
         types_mapper={pa.int64(): pd.Int64Dtype()}.get,
         split_blocks=True,

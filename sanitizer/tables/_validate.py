@@ -121,7 +121,7 @@ def _check_keys(name: str, frame: pd.DataFrame, report: ValidationReport) -> Non
         "/".join(key),
         rows,
         (
-            msg.MSG_DUPLICATE_KEY.format(key=k, first_row=first_row[r])
+            msg.MSG_DUPLICATE_KEY.format(key=k, first_row=int(first_row[r]))
             for k, r in zip(keys, shown, strict=True)
         ),
     )
