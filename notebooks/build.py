@@ -117,13 +117,25 @@ def execute(
 
 
 def output_text(notebook) -> str:
-    """Every stream and ``text/plain`` output of the notebook, joined (for assertions)."""
+    """Every stream and ``text/plain`` output of the notebook, joined (for assertions).
+
+    A cell's consecutive stream outputs are concatenated as they are: the kernel may send
+    one ``print`` in several messages when it flushes mid-line (seen under load: a test
+    read "original:" and " ok" on two lines).
+    """
     parts = []
     for cell in notebook.cells:
+        streaming = False
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
-                parts.append(output.get("text", ""))
-            elif "data" in output:
+                if streaming:
+                    parts[-1] += output.get("text", "")
+                else:
+                    parts.append(output.get("text", ""))
+                streaming = True
+                continue
+            streaming = False
+            if "data" in output:
                 parts.append(output["data"].get("text/plain", ""))
     return "\n".join(parts)
 
