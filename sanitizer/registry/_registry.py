@@ -30,7 +30,6 @@ from ..tables import (
     make_frame,
     position_in,
 )
-from ..tables._issues import MSG_DUPLICATE_KEY
 from ..tables._read import read_table
 from ._access import AccessDecision, AccessRequest, decide_access
 from ._audit import AuditLog, create_schema
@@ -42,6 +41,9 @@ from ._snapshot import SNAPSHOT_COLUMNS, Snapshot, snapshot_digest
 from ._store import RegistryStore
 
 __all__ = ["Registry", "AccessOutcome", "build_snapshot", "snapshot_from_result"]
+
+MSG_EVENT_KNOWN = "EVENT_ID {key} is already an event of the data (court_events row {row})"
+MSG_EVENT_REPEATED = "EVENT_ID {key} repeats row {row} of this file"
 
 #: Contract columns of an arrest shown through the gate, by record type.
 _ARREST_REPORT_COLUMNS = (
@@ -163,7 +165,12 @@ def _jsonable(frame: pd.DataFrame) -> list[dict]:
 
 
 def new_event_issues(
-    arrests: pd.DataFrame, events: pd.DataFrame, new: pd.DataFrame, *, context_only: bool = True
+    arrests: pd.DataFrame,
+    events: pd.DataFrame,
+    new: pd.DataFrame,
+    *,
+    file_rows: np.ndarray | None = None,
+    context_only: bool = True,
 ) -> list[Issue]:
     """Validation issues of ``new`` court events joining ``events`` (rows 1-based in ``new``).
 
@@ -171,21 +178,23 @@ def new_event_issues(
     sharing its docket number; its ``EVENT_ID`` must be new among all events. So only
     those rows of the history are checked with it (``context_only``), and the ``EVENT_ID``
     by a look-up, not by re-validating the whole history: at ``nyc`` that took 15 s of the
-    20 s between recording a sealing and decertifying the models that used it. The
-    messages are those of a check of the whole history (``context_only=False``; the tests
-    hold the two to the same issues).
+    20 s between recording a sealing and decertifying the models that used it. The other
+    checks' issues are those of a check of the whole history (``context_only=False``; the
+    tests hold the two to the same issues). ``file_rows`` (1-based, one per row of
+    ``new``) are the rows a repeated ``EVENT_ID`` message names.
     """
-    if not context_only:
-        return _issues_of_new_rows(arrests, events, new)
-    near = isin(events["ARREST_KEY"], new["ARREST_KEY"]) | isin(
-        events["DOCKET_ID"], new["DOCKET_ID"]
-    )
-    context = events[near]
-    keys = pd.concat([context["ARREST_KEY"], new["ARREST_KEY"]], ignore_index=True)
-    issues = _issues_of_new_rows(arrests[isin(arrests["ARREST_KEY"], keys)], context, new)
+    context, known = events, arrests
+    if context_only:
+        near = isin(events["ARREST_KEY"], new["ARREST_KEY"]) | isin(
+            events["DOCKET_ID"], new["DOCKET_ID"]
+        )
+        context = events[near]
+        keys = pd.concat([context["ARREST_KEY"], new["ARREST_KEY"]], ignore_index=True)
+        known = arrests[isin(arrests["ARREST_KEY"], keys)]
     duplicate = ("DUPLICATE_KEY", "court_events")
-    kept = [i for i in issues if (i.code, i.table) != duplicate]
-    return _duplicate_event_ids(events, new) + kept
+    issues = [i for i in _issues_of_new_rows(known, context, new) if (i.code, i.table) != duplicate]
+    rows = np.arange(1, len(new) + 1) if file_rows is None else np.asarray(file_rows)
+    return _duplicate_event_ids(events, new, rows) + issues
 
 
 def _issues_of_new_rows(arrests, events, new) -> list[Issue]:
@@ -200,8 +209,11 @@ def _issues_of_new_rows(arrests, events, new) -> list[Issue]:
     ]
 
 
-def _duplicate_event_ids(events: pd.DataFrame, new: pd.DataFrame) -> list[Issue]:
-    """DUPLICATE_KEY issues of the new rows, as ``check_frames`` on history + new words them."""
+def _duplicate_event_ids(events: pd.DataFrame, new: pd.DataFrame, file_rows) -> list[Issue]:
+    """DUPLICATE_KEY issues of new rows whose ``EVENT_ID`` the history or an earlier row has.
+
+    Worded for the file: the history's row in ``court_events``, or the file's own row.
+    """
     ids = new["EVENT_ID"].reset_index(drop=True)
     shared = np.flatnonzero(isin(events["EVENT_ID"], ids))  # few: probe, do not hash, 8M ids
     found = position_in(ids, events["EVENT_ID"].iloc[shared])
@@ -209,16 +221,15 @@ def _duplicate_event_ids(events: pd.DataFrame, new: pd.DataFrame) -> list[Issue]
     in_history[found >= 0] = shared[found[found >= 0]]
     first_in_new = position_in(ids, ids)
     repeated = ids.notna().to_numpy() & ((in_history >= 0) | (first_in_new < np.arange(len(ids))))
-    first_row = np.where(in_history >= 0, in_history + 1, len(events) + first_in_new + 1)
+
+    def message(r: int) -> str:
+        if in_history[r] >= 0:
+            return MSG_EVENT_KNOWN.format(key=ids.iloc[r], row=in_history[r] + 1)
+        return MSG_EVENT_REPEATED.format(key=ids.iloc[r], row=int(file_rows[first_in_new[r]]))
+
     report = ValidationReport()
     rows = np.flatnonzero(repeated)
-    report.row_errors(
-        "DUPLICATE_KEY",
-        "court_events",
-        "EVENT_ID",
-        rows,
-        (MSG_DUPLICATE_KEY.format(key=ids.iloc[r], first_row=first_row[r]) for r in rows),
-    )
+    report.row_errors("DUPLICATE_KEY", "court_events", "EVENT_ID", rows, map(message, rows))
     return report.errors
 
 
@@ -416,7 +427,8 @@ class Registry:
             recorded = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
             fresh = ~isin(new["EVENT_ID"], sorted(recorded))
             file_rows = np.flatnonzero(fresh) + 1
-            for issue in new_event_issues(known["arrests"], base, new[fresh]):
+            issues = new_event_issues(known["arrests"], base, new[fresh], file_rows=file_rows)
+            for issue in issues:
                 row = None if issue.row is None else int(file_rows[issue.row - 1])
                 report.error(issue.code, issue.table, issue.column, row, issue.message)
         if not report.valid:

@@ -202,3 +202,27 @@ def test_new_events_are_checked_in_their_context_as_against_the_whole_history(ti
     fast = new_event_issues(arrests, events, new)
     full = new_event_issues(arrests, events, new, context_only=False)
     assert sorted(map(repr, fast)) == sorted(map(repr, full))
+
+
+def test_a_repeated_event_id_names_the_data_row_or_the_file_row(tmp_path, tiny_world, tiny_tables):
+    """A user fixing a rejected file needs rows they can find: the data's court_events row
+    of an id that already exists, or the file's own earlier row of one used twice."""
+    arrest = open_arrest(tiny_tables)
+    existing = tiny_tables["court_events"].iloc[4]
+    good = {
+        "EVENT_ID": "NEW-1",
+        "ARREST_KEY": arrest["ARREST_KEY"],
+        "EVENT_TYPE": "DISPOSITION",
+        "EVENT_DATE": "2026-05-01",
+        "DISPOSITION": "DISMISSAL",
+    }
+    path = event_file(tmp_path, [good, {**good, "EVENT_ID": existing["EVENT_ID"]}, good])
+    home = tmp_path / "home"
+    result = cli("events", "apply", path, "--data", tiny_world, "--as-of", AS_OF, "--home", home)
+    assert result.exit_code == 2
+    assert (
+        f"row 2: EVENT_ID {existing['EVENT_ID']} is already an event of the data "
+        "(court_events row 5)" in result.output
+    )
+    assert "row 3: EVENT_ID NEW-1 repeats row 1 of this file" in result.output
+    assert not home.exists()  # nothing written
