@@ -31,6 +31,17 @@ def open_arrest(tables):
     return bare.iloc[0]
 
 
+def dismissal(arrest_key, event_id="NEW-1", day="2026-05-01") -> dict:
+    """A court event dismissing the arrest (CPL 160.50 seals it)."""
+    return {
+        "EVENT_ID": event_id,
+        "ARREST_KEY": arrest_key,
+        "EVENT_TYPE": "DISPOSITION",
+        "EVENT_DATE": day,
+        "DISPOSITION": "DISMISSAL",
+    }
+
+
 def event_file(tmp_path, rows, name="new.csv"):
     frame = make_frame("court_events", rows)
     path = write_table(frame, "court_events", tmp_path, "csv")
@@ -51,17 +62,7 @@ def test_a_dismissal_newly_excludes_the_arrest_and_reapplying_changes_nothing(
     day = (arrest["ARREST_DATE"] + pd.Timedelta(days=30)).strftime("%Y-%m-%d")
     path = event_file(
         tmp_path,
-        [
-            {
-                "EVENT_ID": "NEW-1",
-                "ARREST_KEY": key,
-                "EVENT_TYPE": "DISPOSITION",
-                "EVENT_DATE": day,
-                "DISPOSITION": "DISMISSAL",
-                "CPL_SECTION": "170.30",
-                "SOURCE": "OCA",
-            }
-        ],
+        [{**dismissal(key, day=day), "CPL_SECTION": "170.30", "SOURCE": "OCA"}],
     )
     home = tmp_path / "home"
     args = (
@@ -94,13 +95,7 @@ def test_a_dismissal_newly_excludes_the_arrest_and_reapplying_changes_nothing(
 
 def test_a_bad_batch_records_nothing_and_names_the_file_row(tmp_path, tiny_world, tiny_tables):
     arrest = open_arrest(tiny_tables)
-    good = {
-        "EVENT_ID": "NEW-1",
-        "ARREST_KEY": arrest["ARREST_KEY"],
-        "EVENT_TYPE": "DISPOSITION",
-        "EVENT_DATE": "2026-05-01",
-        "DISPOSITION": "DISMISSAL",
-    }
+    good = dismissal(arrest["ARREST_KEY"])
     dangling = {**good, "EVENT_ID": "NEW-2", "ARREST_KEY": "NO-SUCH-ARREST"}
     path = event_file(tmp_path, [good, dangling])
     home = tmp_path / "home"
@@ -126,13 +121,7 @@ def test_a_bad_batch_records_nothing_and_names_the_file_row(tmp_path, tiny_world
 
 def test_an_event_id_cannot_be_rewritten(tmp_path, tiny_world, tiny_tables):
     arrest = open_arrest(tiny_tables)
-    row = {
-        "EVENT_ID": "NEW-1",
-        "ARREST_KEY": arrest["ARREST_KEY"],
-        "EVENT_TYPE": "DISPOSITION",
-        "EVENT_DATE": "2026-05-01",
-        "DISPOSITION": "DISMISSAL",
-    }
+    row = dismissal(arrest["ARREST_KEY"])
     home = tmp_path / "home"
     first = cli(
         "events",
@@ -160,13 +149,7 @@ def _candidate_events(tables) -> list[dict]:
     busy = events.iloc[len(events) // 2]
     docketed = events[events["DOCKET_ID"].notna()].iloc[0]
     other = arrests[arrests["ARREST_KEY"] != docketed["ARREST_KEY"]].iloc[-1]
-    good = {
-        "EVENT_ID": "NEW-GOOD",
-        "ARREST_KEY": bare["ARREST_KEY"],
-        "EVENT_TYPE": "DISPOSITION",
-        "EVENT_DATE": pd.Timestamp("2026-05-01"),
-        "DISPOSITION": "DISMISSAL",
-    }
+    good = dismissal(bare["ARREST_KEY"], "NEW-GOOD")
     return [
         good,
         {**good, "EVENT_ID": busy["EVENT_ID"]},  # an EVENT_ID the history has
@@ -209,13 +192,7 @@ def test_a_repeated_event_id_names_the_data_row_or_the_file_row(tmp_path, tiny_w
     of an id that already exists, or the file's own earlier row of one used twice."""
     arrest = open_arrest(tiny_tables)
     existing = tiny_tables["court_events"].iloc[4]
-    good = {
-        "EVENT_ID": "NEW-1",
-        "ARREST_KEY": arrest["ARREST_KEY"],
-        "EVENT_TYPE": "DISPOSITION",
-        "EVENT_DATE": "2026-05-01",
-        "DISPOSITION": "DISMISSAL",
-    }
+    good = dismissal(arrest["ARREST_KEY"])
     path = event_file(tmp_path, [good, {**good, "EVENT_ID": existing["EVENT_ID"]}, good])
     home = tmp_path / "home"
     result = cli("events", "apply", path, "--data", tiny_world, "--as-of", AS_OF, "--home", home)
