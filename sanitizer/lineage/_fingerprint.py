@@ -123,17 +123,13 @@ def _feed(digest, obj, depth: int) -> None:
 _LENGTH = struct.Struct("<Q")
 
 
-def _string_record(text: str) -> bytes:
-    """``_tag(digest, b"S", text)`` as bytes."""
-    payload = text.encode("utf-8")
-    return b"S" + _LENGTH.pack(len(payload)) + payload
-
-
 def _string_records(array: pa.Array) -> bytes:
-    """``b"".join(_string_record(s) for s in array)`` for an Arrow string array, by numpy.
+    """What ``_feed`` writes for each string of an Arrow string array, joined, by numpy.
 
-    Key columns hold millions of strings; a Python loop over them cost more than the rest
-    of a training set's fingerprint. The bytes are the same (tested against the loop).
+    Each string is ``_tag(digest, b"S", text)``: ``S``, its UTF-8 length as 8 bytes
+    little-endian, its UTF-8 bytes. Key columns hold millions of strings; a Python loop
+    over them cost more than the rest of a training set's fingerprint. The bytes are the
+    same as item by item (tested against ``_feed``).
     """
     n = len(array)
     _, offsets, data = array.buffers()
