@@ -44,6 +44,7 @@ __all__ = ["Registry", "AccessOutcome", "build_snapshot", "snapshot_from_result"
 
 MSG_EVENT_KNOWN = "EVENT_ID {key} is already an event of the data (court_events row {row})"
 MSG_EVENT_REPEATED = "EVENT_ID {key} repeats row {row} of this file"
+MSG_EVENT_RECORDED = "EVENT_ID {key} is already an event recorded in this home"
 
 #: Contract columns of an arrest shown through the gate, by record type.
 _ARREST_REPORT_COLUMNS = (
@@ -169,32 +170,43 @@ def new_event_issues(
     events: pd.DataFrame,
     new: pd.DataFrame,
     *,
+    recorded: pd.DataFrame | None = None,
     file_rows: np.ndarray | None = None,
     context_only: bool = True,
 ) -> list[Issue]:
-    """Validation issues of ``new`` court events joining ``events`` (rows 1-based in ``new``).
+    """Validation issues of ``new`` court events joining the history (rows 1-based in ``new``).
 
-    A new event's checks see its own arrest, that arrest's other events and the events
-    sharing its docket number; its ``EVENT_ID`` must be new among all events. So only
-    those rows of the history are checked with it (``context_only``), and the ``EVENT_ID``
-    by a look-up, not by re-validating the whole history: at ``nyc`` that took 15 s of the
-    20 s between recording a sealing and decertifying the models that used it. The other
-    checks' issues are those of a check of the whole history (``context_only=False``; the
-    tests hold the two to the same issues). ``file_rows`` (1-based, one per row of
-    ``new``) are the rows a repeated ``EVENT_ID`` message names.
+    The history is the data's ``events`` and the events this home has ``recorded`` (kept
+    apart: joining them re-chunks every column of millions of rows, which cost 0.5 s of
+    each later recording at ``nyc``). A new event's checks see its own arrest, that
+    arrest's other events and the events sharing its docket number; its ``EVENT_ID`` must
+    be new among all events. So only those rows of the history are checked with it
+    (``context_only``), and the ``EVENT_ID`` by a look-up, not by re-validating the whole
+    history: at ``nyc`` that took 15 s of the 20 s between recording a sealing and
+    decertifying the models that used it. The other checks' issues are those of a check
+    of the whole history (``context_only=False``; the tests hold the two to the same
+    issues). ``file_rows`` (1-based, one per row of ``new``) are the rows a repeated
+    ``EVENT_ID`` message names.
     """
-    context, known = events, arrests
+    parts = [events] if recorded is None or recorded.empty else [events, recorded]
     if context_only:
-        near = isin(events["ARREST_KEY"], new["ARREST_KEY"]) | isin(
-            events["DOCKET_ID"], new["DOCKET_ID"]
-        )
-        context = events[near]
+
+        def near(part: pd.DataFrame) -> pd.DataFrame:
+            return part[
+                isin(part["ARREST_KEY"], new["ARREST_KEY"])
+                | isin(part["DOCKET_ID"], new["DOCKET_ID"])
+            ]
+
+        parts = [near(part) for part in parts]
+    context = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    known = arrests
+    if context_only:
         keys = pd.concat([context["ARREST_KEY"], new["ARREST_KEY"]], ignore_index=True)
         known = arrests[isin(arrests["ARREST_KEY"], keys)]
     duplicate = ("DUPLICATE_KEY", "court_events")
     issues = [i for i in _issues_of_new_rows(known, context, new) if (i.code, i.table) != duplicate]
     rows = np.arange(1, len(new) + 1) if file_rows is None else np.asarray(file_rows)
-    return _duplicate_event_ids(events, new, rows) + issues
+    return _duplicate_event_ids(events, recorded, new, rows) + issues
 
 
 def _issues_of_new_rows(arrests, events, new) -> list[Issue]:
@@ -209,22 +221,31 @@ def _issues_of_new_rows(arrests, events, new) -> list[Issue]:
     ]
 
 
-def _duplicate_event_ids(events: pd.DataFrame, new: pd.DataFrame, file_rows) -> list[Issue]:
+def _duplicate_event_ids(
+    events: pd.DataFrame, recorded: pd.DataFrame | None, new: pd.DataFrame, file_rows
+) -> list[Issue]:
     """DUPLICATE_KEY issues of new rows whose ``EVENT_ID`` the history or an earlier row has.
 
-    Worded for the file: the history's row in ``court_events``, or the file's own row.
+    Worded for the file: the data's row in ``court_events``, the home's recorded event,
+    or the file's own row.
     """
     ids = new["EVENT_ID"].reset_index(drop=True)
     shared = np.flatnonzero(isin(events["EVENT_ID"], ids))  # few: probe, do not hash, 8M ids
     found = position_in(ids, events["EVENT_ID"].iloc[shared])
     in_history = np.full(len(ids), -1, dtype=np.int64)
     in_history[found >= 0] = shared[found[found >= 0]]
+    in_home = np.zeros(len(ids), dtype=bool)
+    if recorded is not None and not recorded.empty:
+        in_home = isin(ids, recorded["EVENT_ID"]) & (in_history < 0)
     first_in_new = position_in(ids, ids)
-    repeated = ids.notna().to_numpy() & ((in_history >= 0) | (first_in_new < np.arange(len(ids))))
+    earlier = first_in_new < np.arange(len(ids))
+    repeated = ids.notna().to_numpy() & ((in_history >= 0) | in_home | earlier)
 
     def message(r: int) -> str:
         if in_history[r] >= 0:
             return MSG_EVENT_KNOWN.format(key=ids.iloc[r], row=in_history[r] + 1)
+        if in_home[r]:
+            return MSG_EVENT_RECORDED.format(key=ids.iloc[r])
         return MSG_EVENT_REPEATED.format(key=ids.iloc[r], row=int(file_rows[first_in_new[r]]))
 
     report = ValidationReport()
@@ -249,9 +270,21 @@ class Registry:
     # --- events ----------------------------------------------------------------------------
     def with_recorded_events(self, tables: Tables) -> Tables:
         """The tables with every event recorded in this home by ``events apply`` added."""
+        recorded = self.recorded_events(tables)
+        if recorded.empty:
+            return tables
+        merged = pd.concat([tables["court_events"], recorded], ignore_index=True)
+        return tables.replace(court_events=merged)
+
+    def recorded_events(self, tables: Tables) -> pd.DataFrame:
+        """The events recorded in this home by ``events apply`` that the data lacks.
+
+        Kept apart from the data's events where only a few persons' rows are needed
+        (recording an event): joining them would copy and re-chunk millions of rows.
+        """
         payloads = self.store.recorded_payloads()
         if not payloads:
-            return tables
+            return make_frame("court_events", [])
         recorded = make_frame("court_events", payloads)
         known = tables["arrests"]["ARREST_KEY"]
         strangers = recorded.loc[~isin(recorded["ARREST_KEY"], known), "ARREST_KEY"]
@@ -261,9 +294,7 @@ class Registry:
                 f"({', '.join(sorted(set(strangers))[:5])}); was it used with other data?"
             )
         base = tables["court_events"]
-        recorded = recorded[~isin(recorded["EVENT_ID"], base["EVENT_ID"])]
-        merged = pd.concat([base, recorded], ignore_index=True)
-        return tables.replace(court_events=merged)
+        return recorded[~isin(recorded["EVENT_ID"], base["EVENT_ID"])].reset_index(drop=True)
 
     # --- evaluation ------------------------------------------------------------------------
     def evaluate(self, tables: Tables, as_of: date) -> RegistryResult:
@@ -410,10 +441,10 @@ class Registry:
         contract's ``court_events`` table), unknown arrests, repeated ``EVENT_ID``s, and
         impossible timelines once the events join the history already known.
         """
-        return self._read_event_file(self.with_recorded_events(tables), path)
+        return self._read_event_file(tables, self.recorded_events(tables), path)
 
-    def _read_event_file(self, known: Tables, path: Path) -> pd.DataFrame:
-        """``read_event_file`` on tables that already carry the recorded events."""
+    def _read_event_file(self, tables: Tables, recorded: pd.DataFrame, path: Path) -> pd.DataFrame:
+        """``read_event_file`` given the home's ``recorded_events``."""
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("csv", "parquet") or not path.is_file():
@@ -421,13 +452,18 @@ class Registry:
         report = ValidationReport()
         new = read_table("court_events", path, fmt, report)
         if new is not None and report.valid:
-            base = known["court_events"]
             # events this home already recorded are checked for identical content when
             # they are recorded again (idempotence); the rest must fit the history
-            recorded = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
-            fresh = ~isin(new["EVENT_ID"], sorted(recorded))
+            again = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
+            fresh = ~isin(new["EVENT_ID"], sorted(again))
             file_rows = np.flatnonzero(fresh) + 1
-            issues = new_event_issues(known["arrests"], base, new[fresh], file_rows=file_rows)
+            issues = new_event_issues(
+                tables["arrests"],
+                tables["court_events"],
+                new[fresh],
+                recorded=recorded,
+                file_rows=file_rows,
+            )
             for issue in issues:
                 row = None if issue.row is None else int(file_rows[issue.row - 1])
                 report.error(issue.code, issue.table, issue.column, row, issue.message)
@@ -445,15 +481,20 @@ class Registry:
         nothing the second time. Only the persons the events touch are re-evaluated: a
         person's status never depends on other people's rows.
         """
-        before = self.with_recorded_events(tables)
-        new = self._read_event_file(before, path)
+        recorded = self.recorded_events(tables)
+        new = self._read_event_file(tables, recorded, path)
         keys = new["ARREST_KEY"].drop_duplicates()
-        arrests = before["arrests"]
+        arrests = tables["arrests"]
         persons = arrests.loc[isin(arrests["ARREST_KEY"], keys), "PERSON_ID"]
         touched = arrests[isin(arrests["PERSON_ID"], persons)]
         # the touched persons' events, before and after: the history is scanned once
-        base = before["court_events"]
-        mine = base[isin(base["ARREST_KEY"], touched["ARREST_KEY"])]
+        mine = pd.concat(
+            [
+                part[isin(part["ARREST_KEY"], touched["ARREST_KEY"])]
+                for part in (tables["court_events"], recorded)
+            ],
+            ignore_index=True,
+        )
 
         def excluded(events: pd.DataFrame) -> dict[str, set[str]]:
             result = evaluate_reference(touched, events, as_of, self.config)
@@ -464,24 +505,25 @@ class Registry:
         batch_id = hashlib.sha256(
             json.dumps(payloads, sort_keys=True, default=str).encode()
         ).hexdigest()
-        added = new[~isin(new["EVENT_ID"], base["EVENT_ID"])]  # all of touched arrests
+        # every new event is of a touched arrest, so ``mine`` has any it repeats
+        added = new[~isin(new["EVENT_ID"], mine["EVENT_ID"])]
         now = excluded(pd.concat([mine, added], ignore_index=True))
         newly = {p: sorted(now[p] - old[p]) for p in ("strict", "statutory")}
         with self.store.engine.begin() as connection:
-            recorded = self.store.record_events(payloads, batch_id, connection)
-            if recorded:
+            recorded_ids = self.store.record_events(payloads, batch_id, connection)
+            if recorded_ids:
                 self.store.record_exclusions(newly, batch_id, connection)
         self.audit.append(
             {
                 "actor": actor,
                 "action": "REGISTRY_EVENTS",
-                "outcome": "APPLIED" if recorded else "UNCHANGED",
+                "outcome": "APPLIED" if recorded_ids else "UNCHANGED",
                 "record_ids": sorted(keys.tolist()),
                 "detail": {
                     "file": Path(path).name,
                     "batch": batch_id,
-                    "recorded": recorded,
-                    "skipped": int(len(new) - len(recorded)),
+                    "recorded": recorded_ids,
+                    "skipped": int(len(new) - len(recorded_ids)),
                     "as_of": as_of.isoformat(),
                     "newly_excluded": newly,
                 },
@@ -490,8 +532,8 @@ class Registry:
         self.audit.checkpoint()
         return {
             "newly_excluded": newly,
-            "recorded": len(recorded),
-            "skipped": int(len(new) - len(recorded)),
+            "recorded": len(recorded_ids),
+            "skipped": int(len(new) - len(recorded_ids)),
         }
 
     # --- access ----------------------------------------------------------------------------
