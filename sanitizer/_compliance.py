@@ -21,7 +21,16 @@ from .certify import LineageIndex, ModelStore, ModelVersionRef
 from .registry import Registry
 from .tables import Tables
 
-__all__ = ["Decertification", "apply_events", "decertify_affected", "retrain_decertified"]
+__all__ = [
+    "Decertification",
+    "RECORD_STEP",
+    "apply_events",
+    "decertify_affected",
+    "retrain_decertified",
+]
+
+#: The first step ``apply_events`` reports; each retrain's ``STEPS`` follow it.
+RECORD_STEP = "record the events, decertify the models that used what they seal"
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,7 @@ def retrain_decertified(
     for item in decertified:
         certificate = load_certificate(store, item.ref)
         extra = dict(certificate.extra)
+        name = item.ref.name
         result = retrain(
             home,
             tables,
@@ -157,7 +167,9 @@ def retrain_decertified(
             mitigate=extra.get("mitigate"),
             overrides=extra.get("overrides") or {},
             registry=registry,
-            progress=progress,
+            progress=None
+            if progress is None
+            else lambda step, name=name: progress(f"{name}: {step}"),
             actor=actor,
             previous=item.ref,
         )
@@ -178,16 +190,28 @@ def apply_events(
     retrain: bool = True,
     actor: str = "cli",
     progress: Callable[[str], None] | None = None,
+    planned: Callable[[int], None] | None = None,
     registry: Registry | None = None,
 ) -> dict:
-    """Record the events, decertify what they affect, retrain it: ``events apply``."""
+    """Record the events, decertify what they affect, retrain it: ``events apply``.
+
+    ``progress`` is called with ``RECORD_STEP``, then with each retrain's steps (the
+    model's name first); ``planned`` (a progress bar's length) learns the number of
+    steps once the decertifications say how many retrains follow.
+    """
     registry = Registry(home) if registry is None else registry
+    from ._retrain import STEPS
+
+    say = progress or (lambda _step: None)
+    say(RECORD_STEP)
     applied = registry.apply_events(tables, path, as_of, actor=actor)
     store = ModelStore.for_home(home)
     enforcement = EnforcementResult()
     enforcement.decertified = decertify_affected(
         home, registry, applied["newly_excluded"], as_of=as_of, actor=actor, store=store
     )
+    if planned is not None:
+        planned(1 + (len(STEPS) * len(enforcement.decertified) if retrain else 0))
     if retrain and enforcement.decertified:
         recertified, refused, results = retrain_decertified(
             home,

@@ -95,8 +95,13 @@ def stage_progress(label: str, stages: int):
         def advance(stage: str) -> None:
             progress.update(task, advance=1, stage=stage)
 
+        def plan(stages: int) -> None:
+            """A new length, for commands that learn how many stages they have midway."""
+            progress.update(task, total=stages)
+
+        advance.plan = plan
         yield advance
-        progress.update(task, completed=stages)
+        progress.update(task, completed=progress.tasks[0].total)
 
 
 @contextmanager

@@ -38,9 +38,16 @@ def events_apply(
         with opened_registry(home, db) as registry:
             from .._compliance import apply_events
 
-            with stage_progress("events apply", 8) as advance:
+            # one step until the decertifications say how many retrains follow
+            with stage_progress("events apply", 1) as advance:
                 result = apply_events(
-                    registry.home, tables, file, as_of=day, registry=registry, progress=advance
+                    registry.home,
+                    tables,
+                    file,
+                    as_of=day,
+                    registry=registry,
+                    progress=advance,
+                    planned=advance.plan,
                 )
     except SanitizerError as error:
         raise fail(error) from None

@@ -218,3 +218,31 @@ def test_the_certified_recidivism_model_serves_the_decision_its_gates_judged(cer
     assert classifier.threshold_ == judged
     card = store.read_artifact(ref.run_id, "model_card.md").decode()
     assert "high_risk" in card
+
+
+def test_events_apply_reports_each_retrain_step_under_the_models_name(
+    certified, tiny_tables, tmp_path
+):
+    """The progress bar of ``events apply`` is as long as the work: the recording, then
+    every step of each retrain it starts, named by model (it used to have 8 ticks)."""
+    from sanitizer._compliance import RECORD_STEP, apply_events
+    from sanitizer._demo import sealing_events
+    from sanitizer.certify import copy_home
+
+    home = copy_home(certified[0], tmp_path / "home", actor="test")
+    registry = Registry(home)
+    events = sealing_events(tiny_tables, registry, tmp_path / "events.csv", AS_OF)
+    assert events is not None, "the tiny world has no arrest the recidivism model used to seal"
+    steps, planned = [], []
+    result = apply_events(
+        home,
+        tiny_tables,
+        events,
+        as_of=AS_OF,
+        registry=registry,
+        progress=steps.append,
+        planned=planned.append,
+    )
+    assert result["decertified"] == ["models:/recidivism/1"]
+    assert steps == [RECORD_STEP, *(f"recidivism: {step}" for step in STEPS)]
+    assert planned == [len(steps)]
