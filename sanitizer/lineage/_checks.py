@@ -39,7 +39,7 @@ import pandas as pd
 from ..features import TrainingSet
 from ..registry import Snapshot
 from ..sanitize import sanitize
-from ..tables import Tables, docket_keys, isin
+from ..tables import Tables, docket_keys, isin, position_in
 from ._fingerprint import fingerprint
 
 __all__ = [
@@ -410,19 +410,25 @@ def _add(raw: Tables, rng: np.random.Generator, count: int) -> Tables:
 
 
 def _changed_persons(original: Snapshot, perturbed: Snapshot) -> pd.Series:
-    """Persons with a record whose status or exclusion the perturbation changed."""
-    before = original.records.set_index("arrest_key")
-    after = perturbed.records.set_index("arrest_key")
-    common = before.index.intersection(after.index)
-    fields = ["status", "since", "excluded"]
-    a = before.loc[common, fields].astype(str)
-    b = after.loc[common, fields].astype(str)
-    changed = common[(a != b).any(axis=1).to_numpy()]
-    persons = before.loc[changed, "person_id"]
+    """Persons with a record whose status or exclusion the perturbation changed.
+
+    Records are matched by ``arrest_key`` (a hash join; at nyc the index operations this
+    replaced took 12 s per perturbed copy); ``since`` must be equal or missing in both.
+    """
+    before, after = original.records, perturbed.records
+    at = position_in(after["arrest_key"], before["arrest_key"])
+    common = at >= 0
+    matched = at[common]
+    changed = np.zeros(len(matched), dtype=bool)
+    for column in ("status", "since", "excluded"):
+        old = before[column].take(matched).reset_index(drop=True)
+        new = after[column][common].reset_index(drop=True)
+        same = (old == new).fillna(False).to_numpy(dtype=bool)
+        changed |= ~(same | (old.isna() & new.isna()).to_numpy(dtype=bool))
+    persons = before["person_id"].take(matched[changed])
     # an added record must itself be excluded, or it is no perturbation of excluded data
-    new = after.index.difference(before.index)
-    unexcluded_new = after.loc[new][~after.loc[new, "excluded"].astype(bool)]
-    return pd.concat([persons, unexcluded_new["person_id"]]).drop_duplicates()
+    unexcluded_new = after.loc[~common & ~after["excluded"].to_numpy(dtype=bool), "person_id"]
+    return pd.concat([persons, unexcluded_new]).drop_duplicates()
 
 
 def _restore_persons(perturbed: Tables, raw: Tables, persons: pd.Series) -> Tables:

@@ -96,7 +96,7 @@ def snapshot_from_result(
     dockets = result.by_docket
     partial = records.loc[records["status"] == "PARTIALLY_SEALED", "arrest_key"]
     in_partial = isin(dockets["ARREST_KEY"], partial)
-    docket_excluded = dockets["status"].map(profile.excludes).astype(bool)
+    docket_excluded = isin(dockets["status"].astype("str"), sorted(profile.excluded))
     excluded_dockets = pd.DataFrame(
         {
             "arrest_key": dockets.loc[in_partial & docket_excluded, "ARREST_KEY"].astype("str"),
