@@ -479,51 +479,113 @@ def select_threshold(
     }
 
 
-def out_of_shard_risk(model, X: pd.DataFrame, shard: np.ndarray) -> np.ndarray:
+def _tree_input(X) -> np.ndarray:
+    """The trees' own input type (float32, C order)."""
+    return np.ascontiguousarray(np.asarray(X, dtype=np.float32))
+
+
+def _shard_score(forest, values: np.ndarray) -> np.ndarray | None:
+    """One shard forest's class-1 probability of each row (None: the shard is unfitted).
+
+    The trees are called directly: each forest's per-call validation and thread pool
+    cost more than the trees on a few thousand rows. Summed in tree order, as the
+    forest's own mean; a row's score depends on that row alone.
+    """
+    if forest is None:
+        return None
+    classes = list(forest.classes_)
+    if 1 not in classes:
+        return np.zeros(len(values))
+    column = classes.index(1)
+    total = np.zeros(len(values))
+    for tree in forest.estimators_:
+        total += tree.predict_proba(values, check_input=False)[:, column]
+    return total / len(forest.estimators_)
+
+
+def shard_scores(model, X, known: np.ndarray | None = None) -> np.ndarray:
+    """Each shard's class-1 probability of each row: ``(rows, shards)``, NaN if unfitted.
+
+    ``known`` (same shape) gives scores already computed; only its NaN cells are scored
+    (a shard with a NaN in a row scores that row). A row's score does not depend on the
+    other rows, so known and new cells are the same numbers a full scoring gives.
+    """
+    forests = list(model.estimators_)
+    values = _tree_input(X)
+    scores = np.full((len(values), len(forests)), np.nan)
+    if known is not None:
+        scores[...] = known
+    todo = [k for k, forest in enumerate(forests) if forest is not None]
+
+    def one(k: int) -> None:
+        rows = np.flatnonzero(np.isnan(scores[:, k]))
+        if len(rows) == len(values):
+            scores[:, k] = _shard_score(forests[k], values)
+        elif len(rows):
+            scores[rows, k] = _shard_score(forests[k], values[rows])
+
+    n_jobs = getattr(model, "n_jobs", 1)
+    if n_jobs in (None, 1):
+        for k in todo:
+            one(k)
+    else:
+        Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(k) for k in todo)
+    return scores
+
+
+def out_of_shard_risk(model, X: pd.DataFrame, shard: np.ndarray, scores=None) -> np.ndarray:
     """Each row's risk from the shards that did not train on it (NaN if none did not).
 
     The mean of the other fitted shards' class-1 probabilities, as
     ``ShardedForest.predict_proba`` averages (a shard that saw one class adds 0): an
     out-of-sample score for a training row, distributed as the served risk of a person
     the model never saw. Summed in shard order, so it does not depend on ``n_jobs``.
+    ``scores`` are the rows' :func:`shard_scores`, when already known.
     """
     forests = list(model.estimators_)
+    scores = shard_scores(model, X) if scores is None else scores
     shard = np.asarray(shard, dtype=np.int64)
-    # the trees' own input type; calling them directly skips each forest's per-call
-    # validation and thread pool, which cost more than the trees on a few thousand rows
-    values = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
-
-    def one(forest):
-        if forest is None:
-            return None
-        classes = list(forest.classes_)
-        if 1 not in classes:
-            return np.zeros(len(values))
-        column = classes.index(1)
-        total = np.zeros(len(values))
-        for tree in forest.estimators_:  # tree order, like the forest's own mean
-            total += tree.predict_proba(values, check_input=False)[:, column]
-        return total / len(forest.estimators_)
-
-    n_jobs = getattr(model, "n_jobs", 1)
-    if n_jobs in (None, 1):
-        parts = [one(f) for f in forests]
-    else:
-        parts = Parallel(n_jobs=n_jobs, prefer="threads")(delayed(one)(f) for f in forests)
-    total = np.zeros(len(X))
-    fitted = np.zeros(len(forests), dtype=bool)
-    for k, part in enumerate(parts):  # shard order: deterministic sums
-        if part is not None:
-            total += part
-            fitted[k] = True
-    own = np.zeros(len(X))
+    fitted = np.array([forest is not None for forest in forests], dtype=bool)
+    total = np.zeros(len(shard))
+    for k in np.flatnonzero(fitted):  # shard order: deterministic sums
+        total += scores[:, k]
+    own = np.zeros(len(shard))
     mine = (shard >= 0) & (shard < len(forests))
     for k in np.flatnonzero(fitted):
         rows = mine & (shard == k)
-        own[rows] = parts[k][rows]
+        own[rows] = scores[rows, k]
     others = fitted.sum() - (mine & fitted[np.clip(shard, 0, len(forests) - 1)])
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(others > 0, (total - own) / others, np.nan)
+
+
+def _bits(values: np.ndarray) -> np.ndarray:
+    """Float32 rows as their bit patterns (NaN equals NaN; -0.0 is not 0.0)."""
+    return np.ascontiguousarray(values).view(np.uint32)
+
+
+def known_shard_scores(previous, persons, values: np.ndarray, kept) -> np.ndarray | None:
+    """The scores ``previous`` stored that hold for these rows (NaN elsewhere), or None.
+
+    A stored score is reused for a row of the same person with bit-identical feature
+    values, and only from a ``kept`` shard (same forest); everything else is scored
+    anew, so the result equals a full scoring of the rows.
+    """
+    stored = getattr(previous, "validation_scores_", None)
+    if stored is None:
+        return None
+    old_persons = previous.validation_persons_
+    old_values = previous.validation_values_
+    if old_values.shape[1:] != values.shape[1:] or stored.shape[1] != len(previous.estimators_):
+        return None
+    at = position_in(pd.Series(np.asarray(persons, dtype=str)), pd.Series(old_persons))
+    matched = np.flatnonzero(at >= 0)
+    same = (_bits(old_values[at[matched]]) == _bits(values[matched])).all(axis=1)
+    rows = matched[same]
+    known = np.full((len(values), stored.shape[1]), np.nan)
+    kept = np.asarray(kept, dtype=np.int64)
+    known[np.ix_(rows, kept)] = stored[np.ix_(at[rows], kept)]
+    return known
 
 
 class SensitiveGroups(BaseEstimator):
@@ -796,8 +858,13 @@ class RecidivismPipeline:
         X = training.X.iloc[rows].reset_index(drop=True)
         return X, np.asarray(training.y)[rows], keys["shard"].to_numpy(np.int64), keys
 
-    def _decide(self, model: ShardedForest, training: TrainingSet, X, y, shard, keys):
-        """Fit the decision threshold on the development rows' out-of-shard risk."""
+    def _decide(self, model, training: TrainingSet, X, y, shard, keys, previous=None, refitted=()):
+        """Fit the decision threshold on the development rows' out-of-shard risk.
+
+        After a refit, ``previous``'s stored scores of the validation persons are reused
+        for its kept shards (rows unchanged); only the ``refitted`` shards and changed
+        rows are scored.
+        """
         settings = decision_settings(self.config)
         groups = training.components.get("sensitive_groups")
         if groups is None:
@@ -805,7 +872,18 @@ class RecidivismPipeline:
         if self.n_shards < 2:
             raise ValueError(MSG_ONE_SHARD.format(n_shards=self.n_shards))
         rows = validation_rows(keys["draw"], settings["max_validation_persons"])
-        risk = out_of_shard_risk(model, X.iloc[rows], shard[rows])
+        values = _tree_input(X.iloc[rows])
+        persons = keys["PERSON_ID"].iloc[rows].astype(str).to_numpy(dtype=str)
+        known = None
+        if previous is not None:
+            kept = np.setdiff1d(np.arange(len(model.estimators_)), refitted)
+            known = known_shard_scores(previous, persons, values, kept)
+        scores = shard_scores(model, values, known)
+        risk = out_of_shard_risk(model, values, shard[rows], scores)
+        # kept with the model, so that a refit scores only its refitted shards
+        model.validation_persons_ = persons
+        model.validation_values_ = values
+        model.validation_scores_ = scores
         fraction = float(self.config["evaluation"]["holdout_fraction"])
         # the gate's held-out size follows from all development persons, sampled or not
         n_valid = int(round(np.sum(~np.isnan(risk)) * len(X) / max(len(rows), 1)))
@@ -882,7 +960,8 @@ class RecidivismPipeline:
         model, affected = refit_shards(
             self.sharded_classifier(), X, y, shard, keys, previous_model, old
         )
-        return self._decide(model, training, X, y, shard, keys), affected
+        decided = self._decide(model, training, X, y, shard, keys, previous_model, affected)
+        return decided, affected
 
     def refit_components(self, clean: Tables) -> dict[str, object]:
         """Re-fit every component on the clean tables alone (the assignment reads none)."""

@@ -273,6 +273,66 @@ def test_a_large_population_chooses_the_threshold_on_a_stable_sample(checked):
     assert len(affected) == 0 and fingerprint(again) == fingerprint(model)
 
 
+def _sealed(raw, snapshot, pipeline, training):
+    """The raw tables with one OPEN arrest of a development person dismissed (sealed)."""
+    development = training.row_keys.loc[~pipeline.held_out(training), "PERSON_ID"]
+    records = snapshot.records
+    candidates = records[(records["status"] == "OPEN") & records["person_id"].isin(development)]
+    for key in candidates["arrest_key"].head(20):
+        event = make_frame(
+            "court_events",
+            [
+                {
+                    "EVENT_ID": f"TEST-SEAL-{key}",
+                    "ARREST_KEY": key,
+                    "EVENT_TYPE": "DISPOSITION",
+                    "EVENT_DATE": pd.Timestamp("2026-05-01"),
+                    "SOURCE": "OCA",
+                    "DISPOSITION": "DISMISSAL",
+                    "ENTIRE_INSTRUMENT": True,
+                }
+            ],
+        )
+        sealed = raw.replace(court_events=pd.concat([raw["court_events"], event]))
+        after = build_snapshot(sealed, AS_OF, "strict")
+        if after.is_excluded(key):
+            return sealed, after
+    raise AssertionError("no OPEN arrest of a development person is sealed by a dismissal")
+
+
+def test_a_refit_scores_only_its_refitted_shards_and_the_changed_rows(world, checked, monkeypatch):
+    """Choosing the threshold again after a sealing needs every validation person's
+    out-of-shard risk; the model keeps each shard's scores of them, so a refit scores
+    the refitted shard, and the kept shards only the rows the sealing changed. The
+    result is the full fit's, stored scores included."""
+    from sanitizer.train import _recidivism
+
+    raw, snapshot = world
+    pipeline, result = checked
+    model = result.model
+    sealed, after = _sealed(raw, snapshot, pipeline, result.training)
+    training = pipeline.build(sealed, after)
+    full = pipeline.fit(training)
+    scored = []
+    original = _recidivism._shard_score
+
+    def counting(forest, values):
+        scored.append((id(forest), len(values)))
+        return original(forest, values)
+
+    monkeypatch.setattr(_recidivism, "_shard_score", counting)
+    refitted, affected = pipeline.refit(training, model)
+    assert fingerprint(refitted) == fingerprint(full)
+    np.testing.assert_array_equal(refitted.validation_scores_, full.validation_scores_)
+    assert 1 <= len(affected) < pipeline.n_shards
+    n_rows = len(refitted.validation_persons_)
+    kept = {id(f) for k, f in enumerate(model.estimators_) if k not in set(affected)}
+    by_kept = [rows for forest, rows in scored if forest in kept]
+    by_refitted = [rows for forest, rows in scored if forest not in kept]
+    assert by_refitted == [n_rows] * len(affected)
+    assert all(rows <= 5 for rows in by_kept), by_kept  # one person's rows at most
+
+
 def test_the_split_shard_and_draw_are_made_once_at_build_and_bound_to_the_pipeline(checked):
     """The training set carries each person's split, shard and draw (so fitting hashes
     nothing); they are the documented hashes, and a pipeline with another seed or shard
