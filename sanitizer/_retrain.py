@@ -298,7 +298,12 @@ def retrain(
         if forest is not None and hasattr(pipeline, "refit"):
             pipeline = _Incremental(pipeline, forest)
     checks = run_checks(
-        pipeline, raw, snapshot, lambda t: build_snapshot(t, as_of, policy), seed, say
+        pipeline,
+        raw,
+        snapshot,
+        lambda t: build_snapshot(t, as_of, policy, explain=False),
+        seed,
+        say,
     )
     training, model = checks.training, checks.model
     model_fingerprint = fingerprint(model)

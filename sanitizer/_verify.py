@@ -166,7 +166,7 @@ def _rerun_lineage(certificate: Certificate, raw: Tables, registry: Registry) ->
         pipeline,
         raw,
         snapshot,
-        lambda t: build_snapshot(t, as_of, policy),
+        lambda t: build_snapshot(t, as_of, policy, explain=False),
         seed=extra.get("seed", 0),
     )
     out = {name: _check(r.passed, r.detail) for name, r in checks.results.items()}

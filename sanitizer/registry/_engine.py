@@ -946,6 +946,7 @@ def evaluate(
     as_of,
     config: RulesConfig = DEFAULT,
     policy: str = "strict",
+    explain: bool = True,
 ) -> RegistryResult:
     """Evaluate every arrest's sealing status as of a date (the registry's fast path).
 
@@ -959,6 +960,9 @@ def evaluate(
         The configurable rules (default ``DEFAULT``).
     policy : {"strict", "statutory"}
         The roll-up shown in ``by_arrest``'s status columns (``for_policy`` gives either).
+    explain : bool, default True
+        Write each record's ``reason``; without, the reasons are empty (what only
+        compares statuses, e.g. the invariance check's perturbed copies, skips them).
 
     Returns
     -------
@@ -976,5 +980,7 @@ def evaluate(
     key_rank[inputs.arrest_order] = np.arange(key_rank.size)
     decisions = _decide(inputs, asof, config)
     del inputs  # the codes are not needed any more; free them before the texts are built
-    result = finish_coded(decisions, arrest_columns, asof, config, key_rank=key_rank)
+    result = finish_coded(
+        decisions, arrest_columns, asof, config, key_rank=key_rank, explain=explain
+    )
     return result.with_policy(policy)

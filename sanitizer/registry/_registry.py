@@ -116,13 +116,23 @@ def snapshot_from_result(
 
 
 def build_snapshot(
-    tables: Tables, as_of: date, policy: str = "strict", config: RulesConfig = DEFAULT
+    tables: Tables,
+    as_of: date,
+    policy: str = "strict",
+    config: RulesConfig = DEFAULT,
+    *,
+    explain: bool = True,
 ) -> Snapshot:
     """The registry snapshot of a set of tables: a pure function, no home involved.
 
     The lineage checks call it on perturbed copies of the raw data; ``Registry.snapshot``
-    calls it after adding the events a home has recorded.
+    calls it after adding the events a home has recorded. ``explain=False`` gives the
+    same statuses without the records' reasons and the input digests: for a snapshot
+    that is only compared with another, never stored or shown.
     """
+    if not explain:
+        result = evaluate(tables["arrests"], tables["court_events"], as_of, config, explain=False)
+        return snapshot_from_result(result, policy)
     # the input digests (Arrow kernels, which release the GIL) overlap the engine
     with ThreadPoolExecutor(max_workers=1) as pool:
         digests = {

@@ -137,6 +137,21 @@ def test_fast_engine_equals_reference(history, config):
         pd.testing.assert_frame_equal(f, r)
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), CONFIGS)
+def test_without_reasons_every_other_output_is_the_same(history, config):
+    """The invariance check compares statuses on perturbed copies and skips the reason
+    texts (``explain=False``): every other column, per arrest and per docket, is equal."""
+    arrests, events, as_of = history
+    explained = run(evaluate, arrests, events, as_of, config)
+    if isinstance(explained, str):
+        return
+    bare = outputs(evaluate(arrests, events, as_of, config, explain=False))
+    for full, short in zip(explained, bare, strict=True):  # per docket, then each policy
+        assert (short["reason"] == "").all()
+        pd.testing.assert_frame_equal(full.drop(columns="reason"), short.drop(columns="reason"))
+
+
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(garbage=True))
 def test_garbage_gives_a_status_or_a_clear_error(history):
