@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..registry import Snapshot
-from ..tables import Tables, docket_keys, isin, lookup
+from ..tables import Tables, docket_keys, isin, position_in
 
 __all__ = ["SanitizedData", "sanitize", "ITEM_TYPES"]
 
@@ -86,47 +86,83 @@ class SanitizedData:
 
 
 def _removal(item_type: str, keys, arrest_keys, statutes) -> pd.DataFrame:
+    """Rows of ``removed``, the columns matched by position (their indexes are ignored).
+
+    ``None`` for ``arrest_keys`` or ``statutes`` leaves that column null.
+    """
+    keys = pd.Series(keys, dtype="str").reset_index(drop=True)
+
+    def column(values) -> pd.Series:
+        if values is None:
+            return pd.Series([None] * len(keys), dtype="str")
+        return pd.Series(values, dtype="str").reset_index(drop=True)
+
     return pd.DataFrame(
         {
             "item_type": item_type,
-            "key": pd.Series(keys, dtype="str"),
-            "arrest_key": pd.Series(arrest_keys, dtype="str"),
-            "statute": pd.Series(statutes, dtype="str"),
+            "key": keys,
+            "arrest_key": column(arrest_keys),
+            "statute": column(statutes),
         }
     )
+
+
+def _record_positions(snapshot: Snapshot, columns: list[pd.Series]) -> list[np.ndarray]:
+    """Each value's row in ``snapshot.records`` (-1: no record), for several key columns.
+
+    One hash table of the record keys for all of them: at nyc, building one per look-up
+    (ten per sanitization, of five million keys each) was most of the sanitizer's time,
+    and it runs five times per retrain.
+    """
+    lengths = np.cumsum([len(column) for column in columns])[:-1]
+    joined = pd.concat([column.astype("str") for column in columns], ignore_index=True)
+    return np.split(position_in(joined, snapshot.records["arrest_key"]), lengths)
 
 
 def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     """Remove everything the snapshot excludes and everything derived from it."""
     records = snapshot.records
-    record_keys = records["arrest_key"]
+    excluded = records["excluded"].to_numpy(dtype=bool)
+    statutes = records["statute"].fillna(records["status"]).astype("str").reset_index(drop=True)
 
-    def statute_of(keys: pd.Series) -> pd.Series:
-        return lookup(keys, record_keys, records["statute"].fillna(records["status"]))
+    def out(positions: np.ndarray) -> np.ndarray:
+        """Rows whose arrest the snapshot excludes (a key with no record is not)."""
+        return (positions >= 0) & excluded[np.maximum(positions, 0)]
 
-    excluded_keys = pd.Series(snapshot.excluded_keys, dtype="str")
+    def statute_at(positions: np.ndarray) -> pd.Series:
+        found = statutes.take(np.maximum(positions, 0)).reset_index(drop=True)
+        return found.where(pd.Series(positions >= 0), other=None)
 
-    arrests = tables["arrests"]
-    unknown = ~isin(arrests["ARREST_KEY"], record_keys)
+    arrests, events = tables["arrests"], tables["court_events"]
+    links, patterns = tables["complaint_arrests"], tables["patterns"]
+    arrest_at, event_at, link_at, pattern_at = _record_positions(
+        snapshot,
+        [
+            arrests["ARREST_KEY"],
+            events["ARREST_KEY"],
+            links["ARREST_KEY"],
+            patterns["ESTABLISHED_BY_ARREST_KEY"],
+        ],
+    )
+    unknown = arrest_at < 0
     if unknown.any():
         missing = arrests.loc[unknown, "ARREST_KEY"].head(5).tolist()
         raise ValueError(
             f"snapshot {snapshot.snapshot_id} has no status for arrests {missing}; "
             "build the snapshot from these tables"
         )
-    arrest_out = isin(arrests["ARREST_KEY"], excluded_keys)
+    arrest_out = out(arrest_at)
     removals = [
         _removal(
             "arrest",
             arrests.loc[arrest_out, "ARREST_KEY"],
             arrests.loc[arrest_out, "ARREST_KEY"],
-            statute_of(arrests.loc[arrest_out, "ARREST_KEY"]),
+            statute_at(arrest_at[arrest_out]),
         )
     ]
 
     # court events: whole excluded arrests, plus excluded dockets of partial arrests
-    events = tables["court_events"]
-    event_out = isin(events["ARREST_KEY"], excluded_keys)
+    event_out = out(event_at)
     partial = snapshot.excluded_dockets
     if len(partial):
         wanted = partial["arrest_key"] + "\x1f" + partial["docket_id"].fillna("")
@@ -137,24 +173,24 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
             "court_event",
             removed_events["EVENT_ID"],
             removed_events["ARREST_KEY"],
-            statute_of(removed_events["ARREST_KEY"]),
+            statute_at(event_at[event_out]),
         )
     )
 
-    links = tables["complaint_arrests"]
-    link_out = isin(links["ARREST_KEY"], excluded_keys)
+    link_out = out(link_at)
     removed_links = links[link_out]
     removals.append(
         _removal(
             "complaint_link",
             removed_links["CMPLNT_NUM"] + "/" + removed_links["ARREST_KEY"],
             removed_links["ARREST_KEY"],
-            statute_of(removed_links["ARREST_KEY"]),
+            statute_at(link_at[link_out]),
         )
     )
 
+    pattern_out = out(pattern_at)
     clean_patterns, pattern_removals = _strip_patterns(
-        tables["patterns"], excluded_keys, statute_of
+        patterns, pattern_out, statute_at(pattern_at[pattern_out])
     )
     removals += pattern_removals
 
@@ -165,7 +201,7 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     grants = tables["access_grants"]
     removals.append(_removal("access_grant", grants["GRANT_ID"], None, None))
 
-    destruction = _destruction_list(arrests[arrest_out], records, statute_of)
+    destruction = _destruction_list(arrests[arrest_out], arrest_at[arrest_out], records, statute_at)
     removals.append(
         _removal(
             "photo",
@@ -187,15 +223,18 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
     return SanitizedData(clean, snapshot, removed, destruction)
 
 
-def _strip_patterns(patterns: pd.DataFrame, excluded_keys: pd.Series, statute_of):
-    established_out = isin(patterns["ESTABLISHED_BY_ARREST_KEY"], excluded_keys)
+def _strip_patterns(patterns: pd.DataFrame, established_out: np.ndarray, statutes: pd.Series):
+    """Drop memberships that excluded arrests established, then patterns left too small.
+
+    ``statutes`` are the excluded arrests' statutes, one per dropped membership.
+    """
     gone = patterns[established_out]
     removals = [
         _removal(
             "pattern_membership",
             gone["PATTERN_ID"] + "/" + gone["CMPLNT_NUM"],
             gone["ESTABLISHED_BY_ARREST_KEY"],
-            statute_of(gone["ESTABLISHED_BY_ARREST_KEY"]),
+            statutes,
         )
     ]
     kept = patterns[~established_out]
@@ -218,21 +257,23 @@ def _strip_patterns(patterns: pd.DataFrame, excluded_keys: pd.Series, statute_of
     return kept[~too_small].reset_index(drop=True), removals
 
 
-def _destruction_list(excluded_arrests: pd.DataFrame, records: pd.DataFrame, statute_of):
-    with_photo = excluded_arrests.dropna(subset=["PHOTO_ID"])
-    keys = with_photo["ARREST_KEY"]
+def _destruction_list(
+    excluded_arrests: pd.DataFrame, positions: np.ndarray, records: pd.DataFrame, statute_at
+):
+    """Photos of excluded arrests (``positions``: their rows in ``records``)."""
+    photo = excluded_arrests["PHOTO_ID"].notna().to_numpy(dtype=bool)
+    with_photo = excluded_arrests[photo]
+    at = positions[photo]
     destroy = (
-        lookup(keys, records["arrest_key"], records["destroy_class"].astype("boolean"))
-        .fillna(False)
-        .to_numpy(dtype=bool)
+        records["destroy_class"].to_numpy(dtype=bool)[at]
         if "destroy_class" in records
-        else np.zeros(len(keys), dtype=bool)
+        else np.zeros(len(at), dtype=bool)
     )
     return pd.DataFrame(
         {
-            "arrest_key": keys.to_numpy(),
+            "arrest_key": with_photo["ARREST_KEY"].to_numpy(),
             "photo_id": with_photo["PHOTO_ID"].to_numpy(),
-            "statute": statute_of(keys).to_numpy(),
+            "statute": statute_at(at).to_numpy(),
             "action": np.where(destroy, "DESTROY", "MARK"),
         }
     ).astype({"arrest_key": "str", "photo_id": "str", "statute": "str", "action": "str"})

@@ -633,7 +633,12 @@ class SensitiveGroups(BaseEstimator):
     def transform(self, person_ids) -> np.ndarray:
         """The group of each person (``UNKNOWN`` for a person outside the population)."""
         check_is_fitted(self, "codes_")
-        wanted = np.asarray(pd.Series(person_ids, dtype="str").to_numpy(dtype=object), dtype=str)
+        if isinstance(person_ids, np.ndarray) and person_ids.dtype.kind == "U":
+            wanted = person_ids  # already what the search compares
+        else:
+            wanted = np.asarray(
+                pd.Series(person_ids, dtype="str").to_numpy(dtype=object), dtype=str
+            )
         at = np.searchsorted(self.person_ids_, wanted)
         at = np.clip(at, 0, max(len(self.person_ids_) - 1, 0))
         found = len(self.person_ids_) > 0
@@ -890,7 +895,7 @@ class RecidivismPipeline:
         record = select_threshold(
             risk,
             y[rows],
-            groups.transform(keys["PERSON_ID"].iloc[rows]),
+            groups.transform(persons),
             n_holdout=max(1, int(round(n_valid * fraction / (1.0 - fraction)))),
             objective=settings["objective"],
             max_equalized_odds_difference=float(settings["max_equalized_odds_difference"]),

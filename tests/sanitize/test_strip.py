@@ -145,3 +145,30 @@ def test_excluded_dockets_of_a_partially_sealed_arrest_leave_one_by_one():
     result = sanitize(tables, snapshot_for(tables, {}, partial=[("A2", "D2")]))
     assert result.tables["court_events"]["EVENT_ID"].tolist() == ["E1"]
     assert result.tables["arrests"]["ARREST_KEY"].tolist() == ["A1", "A2"]
+
+
+def test_every_removal_names_the_statute_of_the_arrest_that_caused_it(tiny_tables):
+    """The lineage report's "removed by statute" counts rest on this, row by row, on a
+    world where removed rows are scattered through every table."""
+    from sanitizer.registry import build_snapshot
+
+    snapshot = build_snapshot(tiny_tables, date(2026, 6, 1), "strict")
+    result = sanitize(tiny_tables, snapshot)
+    records = snapshot.records.set_index("arrest_key")
+    expected = records["statute"].fillna(records["status"])
+    caused = result.removed.dropna(subset=["arrest_key"])
+    assert len(caused) > 100 and set(caused["item_type"]) >= {
+        "arrest",
+        "court_event",
+        "complaint_link",
+        "pattern_membership",
+    }
+    # an excluded arrest, or an excluded docket's events inside a partially sealed one
+    partial = caused["arrest_key"].map(records["status"]) == "PARTIALLY_SEALED"
+    assert (caused["arrest_key"].map(records["excluded"]) | partial).all()
+    assert (caused.loc[partial, "item_type"] == "court_event").all()
+    assert (caused["statute"] == caused["arrest_key"].map(expected)).all()
+    destruction = result.destruction
+    assert (destruction["statute"] == destruction["arrest_key"].map(expected)).all()
+    destroy = destruction["arrest_key"].map(records["destroy_class"])
+    assert ((destruction["action"] == "DESTROY") == destroy).all()
