@@ -71,8 +71,17 @@ def _compare(recert: dict[str, float], full: dict[str, float]) -> str:
     )
 
 
-def run(scale: str, data: Path) -> Section:
+def _seal(home, registry, tables, events: Path) -> tuple[float, list]:
+    """Record ``events`` and decertify what they affect: (seconds, decertifications)."""
     from sanitizer._compliance import decertify_affected
+
+    start = time.perf_counter()
+    applied = registry.apply_events(tables, events, AS_OF, actor="bench")
+    gone = decertify_affected(home, registry, applied["newly_excluded"], as_of=AS_OF)
+    return time.perf_counter() - start, gone
+
+
+def run(scale: str, data: Path) -> Section:
     from sanitizer._demo import sealing_events
     from sanitizer._home import Home
     from sanitizer._retrain import retrain
@@ -106,10 +115,7 @@ def run(scale: str, data: Path) -> Section:
             section.add("no sealable arrest found", 0, "")
             return section
         cli_home = None if nyc else copy_home(home, workdir / "cli-home", actor="bench").path
-        start = time.perf_counter()
-        applied = registry.apply_events(tables, events, AS_OF, actor="bench")
-        gone = decertify_affected(home, registry, applied["newly_excluded"], as_of=AS_OF)
-        decert_s = time.perf_counter() - start
+        decert_s, gone = _seal(home, registry, tables, events)
         section.add(
             "events recorded -> models decertified (Python API)",
             decert_s,
@@ -173,10 +179,7 @@ def run(scale: str, data: Path) -> Section:
         # hid this: joining recorded events onto the data's made each recording slower)
         later = sealing_events(tables, registry, workdir / "later.csv", AS_OF)
         if later is not None:
-            start = time.perf_counter()
-            applied = registry.apply_events(tables, later, AS_OF, actor="bench")
-            gone = decertify_affected(home, registry, applied["newly_excluded"], as_of=AS_OF)
-            later_s = time.perf_counter() - start
+            later_s, gone = _seal(home, registry, tables, later)
             section.add(
                 "a later sealing -> models decertified, home with recorded events (Python API)",
                 later_s,

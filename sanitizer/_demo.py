@@ -206,7 +206,7 @@ def sealing_events(tables: Tables, registry: Registry, out: Path, as_of: date) -
         for key in index.used_keys(ref.name, ref.version)[:200]:
             if key in chosen:
                 break
-            candidate = _sealing_rows(key, events, latest, dated, last_day, len(rows))
+            candidate = _sealing_rows(key, events, latest, dated, last_day)
             if candidate and _seals(registry, merged, candidate, key, as_of, ref.tag("policy")):
                 rows += candidate
                 chosen.add(key)
@@ -218,7 +218,7 @@ def sealing_events(tables: Tables, registry: Registry, out: Path, as_of: date) -
     return written.replace(out)
 
 
-def _sealing_rows(key, events, latest, dated, last_day, numbered) -> list[dict]:
+def _sealing_rows(key, events, latest, dated, last_day) -> list[dict]:
     if key not in latest.index:
         if dated[key] > last_day:
             return []
@@ -231,7 +231,7 @@ def _sealing_rows(key, events, latest, dated, last_day, numbered) -> list[dict]:
         dockets = sorted(set(mine["DOCKET_ID"].dropna().tolist())) or [None]
     return [
         {
-            "EVENT_ID": f"DEMO-{numbered + i + 1}",
+            "EVENT_ID": f"DEMO-{key}-{i + 1}",  # an arrest is sealed once: ids never repeat
             "ARREST_KEY": key,
             "DOCKET_ID": docket,
             "EVENT_TYPE": "DISPOSITION",

@@ -559,30 +559,38 @@ def out_of_shard_risk(model, X: pd.DataFrame, shard: np.ndarray, scores=None) ->
         return np.where(others > 0, (total - own) / others, np.nan)
 
 
-def _bits(values: np.ndarray) -> np.ndarray:
-    """Float32 rows as their bit patterns (NaN equals NaN; -0.0 is not 0.0)."""
-    return np.ascontiguousarray(values).view(np.uint32)
+def validation_row_names(persons, values: np.ndarray) -> np.ndarray:
+    """A pseudonymous name for each validation row: equal when person and features are.
+
+    BLAKE2b (16 bytes, hex) of the person id and the row's float32 feature bytes. The
+    model keeps these with its shard scores instead of the persons and their features:
+    a served artifact must not become a list of people and their arrest histories.
+    """
+    rows = np.ascontiguousarray(values, dtype=np.float32).view(np.uint8).reshape(len(values), -1)
+    return np.array(
+        [
+            hashlib.blake2b(f"{person}\x1f".encode() + row.tobytes(), digest_size=16).hexdigest()
+            for person, row in zip(np.asarray(persons, dtype=str).tolist(), rows, strict=True)
+        ],
+        dtype="U32",
+    )
 
 
-def known_shard_scores(previous, persons, values: np.ndarray, kept) -> np.ndarray | None:
+def known_shard_scores(previous, names: np.ndarray, kept) -> np.ndarray | None:
     """The scores ``previous`` stored that hold for these rows (NaN elsewhere), or None.
 
-    A stored score is reused for a row of the same person with bit-identical feature
-    values, and only from a ``kept`` shard (same forest); everything else is scored
-    anew, so the result equals a full scoring of the rows.
+    A stored score is reused for a row of the same name (:func:`validation_row_names`:
+    same person, bit-identical features), and only from a ``kept`` shard (same forest);
+    everything else is scored anew, so the result equals a full scoring of the rows.
     """
     stored = getattr(previous, "validation_scores_", None)
-    if stored is None:
+    if stored is None or stored.shape[1] != len(previous.estimators_):
         return None
-    old_persons = previous.validation_persons_
-    old_values = previous.validation_values_
-    if old_values.shape[1:] != values.shape[1:] or stored.shape[1] != len(previous.estimators_):
-        return None
-    at = position_in(pd.Series(np.asarray(persons, dtype=str)), pd.Series(old_persons))
-    matched = np.flatnonzero(at >= 0)
-    same = (_bits(old_values[at[matched]]) == _bits(values[matched])).all(axis=1)
-    rows = matched[same]
-    known = np.full((len(values), stored.shape[1]), np.nan)
+    at = position_in(
+        pd.Series(names, dtype="str"), pd.Series(previous.validation_rows_, dtype="str")
+    )
+    rows = np.flatnonzero(at >= 0)
+    known = np.full((len(names), stored.shape[1]), np.nan)
     kept = np.asarray(kept, dtype=np.int64)
     known[np.ix_(rows, kept)] = stored[np.ix_(at[rows], kept)]
     return known
@@ -879,15 +887,16 @@ class RecidivismPipeline:
         rows = validation_rows(keys["draw"], settings["max_validation_persons"])
         values = _tree_input(X.iloc[rows])
         persons = keys["PERSON_ID"].iloc[rows].astype(str).to_numpy(dtype=str)
+        names = validation_row_names(persons, values)
         known = None
         if previous is not None:
             kept = np.setdiff1d(np.arange(len(model.estimators_)), refitted)
-            known = known_shard_scores(previous, persons, values, kept)
+            known = known_shard_scores(previous, names, kept)
         scores = shard_scores(model, values, known)
         risk = out_of_shard_risk(model, values, shard[rows], scores)
-        # kept with the model, so that a refit scores only its refitted shards
-        model.validation_persons_ = persons
-        model.validation_values_ = values
+        # kept with the model (under pseudonymous row names), so that a refit scores
+        # only its refitted shards and the rows whose person or features changed
+        model.validation_rows_ = names
         model.validation_scores_ = scores
         fraction = float(self.config["evaluation"]["holdout_fraction"])
         # the gate's held-out size follows from all development persons, sampled or not
@@ -920,9 +929,11 @@ class RecidivismPipeline:
         Returns
         -------
         ShardedForest
-            With two fitted attributes beyond the forest's own: ``threshold_`` (float;
-            the decision ``high_risk`` is ``risk >= threshold_``, NaN flags nobody) and
-            ``decision_`` (dict: how it was chosen, :func:`select_threshold`'s record).
+            With fitted attributes beyond the forest's own: ``threshold_`` (float; the
+            decision ``high_risk`` is ``risk >= threshold_``, NaN flags nobody),
+            ``decision_`` (dict: how it was chosen, :func:`select_threshold`'s record),
+            and, for :meth:`refit`, ``validation_scores_`` (each shard's score of each
+            validation row) under ``validation_rows_`` (:func:`validation_row_names`).
         """
         X, y, shard, keys = self._fit_rows(training)
         model = self.sharded_classifier().fit(X, y, shard=shard, keys=keys)

@@ -220,11 +220,12 @@ def test_the_certified_recidivism_model_serves_the_decision_its_gates_judged(cer
     assert "high_risk" in card
 
 
-def test_events_apply_reports_each_retrain_step_under_the_models_name(
+def test_events_apply_reports_each_step_and_seals_again_in_the_same_home(
     certified, tiny_tables, tmp_path
 ):
     """The progress bar of ``events apply`` is as long as the work: the recording, then
-    every step of each retrain it starts, named by model (it used to have 8 ticks)."""
+    every step of each retrain it starts, named by model (it used to have 8 ticks); and
+    the recertified model is decertified by the next sealing of a record it used."""
     from sanitizer._compliance import RECORD_STEP, apply_events
     from sanitizer._demo import sealing_events
     from sanitizer.certify import copy_home
@@ -244,5 +245,12 @@ def test_events_apply_reports_each_retrain_step_under_the_models_name(
         planned=planned.append,
     )
     assert result["decertified"] == ["models:/recidivism/1"]
+    assert result["recertified"] == ["models:/recidivism/2"]
     assert steps == [RECORD_STEP, *(f"recidivism: {step}" for step in STEPS)]
     assert planned == [len(steps)]
+    # a second sealing in the same home: its events are new ones (the demo's file once
+    # numbered them from 1 again, and recording them failed as a rewrite of history)
+    later = sealing_events(tiny_tables, registry, tmp_path / "later.csv", AS_OF)
+    assert later is not None
+    again = apply_events(home, tiny_tables, later, as_of=AS_OF, registry=registry, retrain=False)
+    assert again["recorded"] >= 1 and again["decertified"] == ["models:/recidivism/2"]

@@ -325,12 +325,18 @@ def test_a_refit_scores_only_its_refitted_shards_and_the_changed_rows(world, che
     assert fingerprint(refitted) == fingerprint(full)
     np.testing.assert_array_equal(refitted.validation_scores_, full.validation_scores_)
     assert 1 <= len(affected) < pipeline.n_shards
-    n_rows = len(refitted.validation_persons_)
+    n_rows = len(refitted.validation_rows_)
     kept = {id(f) for k, f in enumerate(model.estimators_) if k not in set(affected)}
     by_kept = [rows for forest, rows in scored if forest in kept]
     by_refitted = [rows for forest, rows in scored if forest not in kept]
     assert by_refitted == [n_rows] * len(affected)
     assert all(rows <= 5 for rows in by_kept), by_kept  # one person's rows at most
+    # what the model keeps to do so names no person and holds no features
+    persons = set(training.row_keys["PERSON_ID"].astype(str))
+    for value in vars(refitted).values():
+        if isinstance(value, np.ndarray) and value.dtype.kind in "UO":
+            assert not persons & set(map(str, value.ravel().tolist()))
+    assert refitted.validation_scores_.shape == (n_rows, pipeline.n_shards)
 
 
 def test_the_split_shard_and_draw_are_made_once_at_build_and_bound_to_the_pipeline(checked):
