@@ -79,23 +79,46 @@ def _status(n: np.ndarray, min_group_size: int) -> np.ndarray:
     return np.where(n >= min_group_size, SUFFICIENT, INSUFFICIENT)
 
 
+def _persons(y_true, y_pred, sample_weight) -> int:
+    return int(np.sum(sample_weight))
+
+
+def _positives(y_true, y_pred, sample_weight) -> int:
+    return int(np.sum(sample_weight[np.asarray(y_true) == 1]))
+
+
 def binary_group_table(y_true, y_pred, groups, min_group_size: int) -> pd.DataFrame:
     """Per-group size, positives, negatives and the four rates of a binary decision."""
-    y_true = np.asarray(y_true, dtype=int)
-    y_pred = np.asarray(y_pred, dtype=int)
-    groups = np.asarray(groups, dtype=object)
+    # MetricFrame sees one row per (group, outcome, decision), weighted by how many
+    # persons it stands for: every rate is a ratio of counts, so the table is exactly
+    # that of the persons themselves, at four rows a group instead of thousands (the
+    # unweighted frame took 4 s per dimension on 110,000 held-out persons at nyc)
+    cells = (
+        pd.DataFrame(
+            {
+                "group": np.asarray(groups, dtype=object),
+                "y_true": np.asarray(y_true, dtype=int),
+                "y_pred": np.asarray(y_pred, dtype=int),
+            }
+        )
+        .value_counts(dropna=False, sort=False)
+        .reset_index(name="persons")
+    )
+    metrics = {
+        "n": _persons,
+        "n_positive": _positives,
+        "selection_rate": selection_rate,
+        "false_positive_rate": false_positive_rate,
+        "false_negative_rate": false_negative_rate,
+        "true_positive_rate": true_positive_rate,
+    }
+    weights = cells["persons"].to_numpy(dtype=np.int64)
     frame = MetricFrame(
-        metrics={
-            "n": count,
-            "n_positive": lambda t, p: int(np.sum(t == 1)),
-            "selection_rate": selection_rate,
-            "false_positive_rate": false_positive_rate,
-            "false_negative_rate": false_negative_rate,
-            "true_positive_rate": true_positive_rate,
-        },
-        y_true=y_true,
-        y_pred=y_pred,
-        sensitive_features=pd.Series(groups, name="group"),
+        metrics=metrics,
+        y_true=cells["y_true"].to_numpy(),
+        y_pred=cells["y_pred"].to_numpy(),
+        sensitive_features=pd.Series(cells["group"].to_numpy(dtype=object), name="group"),
+        sample_params={name: {"sample_weight": weights} for name in metrics},
     )
     table = frame.by_group.reset_index()
     table["n"] = table["n"].astype(int)
