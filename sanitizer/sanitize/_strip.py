@@ -127,9 +127,13 @@ def sanitize(tables: Tables, snapshot: Snapshot) -> SanitizedData:
 
     def out(positions: np.ndarray) -> np.ndarray:
         """Rows whose arrest the snapshot excludes (a key with no record is not)."""
+        if not len(excluded):
+            return np.zeros(len(positions), dtype=bool)
         return (positions >= 0) & excluded[np.maximum(positions, 0)]
 
     def statute_at(positions: np.ndarray) -> pd.Series:
+        if not len(statutes):
+            return pd.Series([None] * len(positions), dtype="str")
         found = statutes.take(np.maximum(positions, 0)).reset_index(drop=True)
         return found.where(pd.Series(positions >= 0), other=None)
 
