@@ -292,9 +292,13 @@ class Registry:
         Kept apart from the data's events where only a few persons' rows are needed
         (recording an event): joining them would copy and re-chunk millions of rows.
         """
+        return self._recorded(tables)[0]
+
+    def _recorded(self, tables: Tables) -> tuple[pd.DataFrame, set[str]]:
+        """``recorded_events`` and the ids of every recorded event, from one read."""
         payloads = self.store.recorded_payloads()
         if not payloads:
-            return make_frame("court_events", [])
+            return make_frame("court_events", []), set()
         recorded = make_frame("court_events", payloads)
         known = tables["arrests"]["ARREST_KEY"]
         strangers = recorded.loc[~isin(recorded["ARREST_KEY"], known), "ARREST_KEY"]
@@ -304,7 +308,8 @@ class Registry:
                 f"({', '.join(sorted(set(strangers))[:5])}); was it used with other data?"
             )
         base = tables["court_events"]
-        return recorded[~isin(recorded["EVENT_ID"], base["EVENT_ID"])].reset_index(drop=True)
+        missing = recorded[~isin(recorded["EVENT_ID"], base["EVENT_ID"])].reset_index(drop=True)
+        return missing, {p["EVENT_ID"] for p in payloads}
 
     # --- evaluation ------------------------------------------------------------------------
     def evaluate(self, tables: Tables, as_of: date) -> RegistryResult:
@@ -451,10 +456,12 @@ class Registry:
         contract's ``court_events`` table), unknown arrests, repeated ``EVENT_ID``s, and
         impossible timelines once the events join the history already known.
         """
-        return self._read_event_file(tables, self.recorded_events(tables), path)
+        return self._read_event_file(tables, path, *self._recorded(tables))
 
-    def _read_event_file(self, tables: Tables, recorded: pd.DataFrame, path: Path) -> pd.DataFrame:
-        """``read_event_file`` given the home's ``recorded_events``."""
+    def _read_event_file(
+        self, tables: Tables, path: Path, recorded: pd.DataFrame, recorded_ids: set[str]
+    ) -> pd.DataFrame:
+        """``read_event_file`` given the home's recorded events (``_recorded``)."""
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("csv", "parquet") or not path.is_file():
@@ -464,8 +471,7 @@ class Registry:
         if new is not None and report.valid:
             # events this home already recorded are checked for identical content when
             # they are recorded again (idempotence); the rest must fit the history
-            again = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
-            fresh = ~isin(new["EVENT_ID"], sorted(again))
+            fresh = ~isin(new["EVENT_ID"], sorted(recorded_ids))
             file_rows = np.flatnonzero(fresh) + 1
             issues = new_event_issues(
                 tables["arrests"],
@@ -491,8 +497,8 @@ class Registry:
         nothing the second time. Only the persons the events touch are re-evaluated: a
         person's status never depends on other people's rows.
         """
-        recorded = self.recorded_events(tables)
-        new = self._read_event_file(tables, recorded, path)
+        recorded, recorded_ids = self._recorded(tables)
+        new = self._read_event_file(tables, path, recorded, recorded_ids)
         keys = new["ARREST_KEY"].drop_duplicates()
         arrests = tables["arrests"]
         persons = arrests.loc[isin(arrests["ARREST_KEY"], keys), "PERSON_ID"]
