@@ -41,6 +41,7 @@ __all__ = [
     "binary_group_table",
     "judged_rates",
     "disparities",
+    "bootstrap_auc",
     "bootstrap_binary",
     "recall_group_table",
     "bootstrap_group_recall",
@@ -207,6 +208,36 @@ def _rates_from_counts(counts: np.ndarray) -> dict[str, np.ndarray]:
             "false_negative_rate": counts[..., 2] / positives,
             "true_positive_rate": tpr,
         }
+
+
+def bootstrap_auc(y_true, y_score, n_boot: int, seed: int) -> np.ndarray:
+    """ROC AUC of bootstrap resamples of the persons (resamples with one class skipped).
+
+    The resamples are those of ``rng.integers(0, n, n)`` in turn, as a loop over
+    ``roc_auc_score`` would draw them; the scores are ranked once. A resample is a count
+    per person, so its AUC is the Mann-Whitney statistic of the counts: per distinct
+    score, positives times (negatives scored lower + half the tied ones), over positives
+    times negatives. Integer sums, exact in float64; ``roc_auc_score`` (the trapezoids
+    of the ROC curve) agrees to rounding. 1000 resamples of 110,000 persons took 8.8 s
+    through ``roc_auc_score`` (validation and a sort per call); this takes about 1 s.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    n = len(y_true)
+    if not n:
+        return np.array([], dtype=float)
+    _, level = np.unique(np.asarray(y_score, dtype=float), return_inverse=True)
+    n_levels = int(level.max()) + 1
+    cells = level.ravel() * 2 + y_true
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_boot):
+        counts = np.bincount(cells[rng.integers(0, n, n)], minlength=2 * n_levels)
+        negatives, positives = counts[0::2].astype(float), counts[1::2].astype(float)
+        n_neg, n_pos = negatives.sum(), positives.sum()
+        if n_neg and n_pos:
+            below = np.cumsum(negatives) - negatives
+            out.append(float(positives @ (below + 0.5 * negatives)) / (n_pos * n_neg))
+    return np.array(out, dtype=float)
 
 
 def bootstrap_binary(

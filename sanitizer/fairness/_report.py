@@ -33,6 +33,7 @@ from ._metrics import (
     DISPARITIES,
     RATES,
     binary_group_table,
+    bootstrap_auc,
     bootstrap_binary,
     bootstrap_group_recall,
     bootstrap_recall_ratio,
@@ -404,13 +405,8 @@ def _mean(values: np.ndarray) -> float:
 def _auc(y_true: np.ndarray, y_score: np.ndarray, settings: _Settings) -> dict:
     if len(np.unique(y_true)) < 2:
         return {}
-    rng = np.random.default_rng(settings.seed)
-    samples = []
-    for _ in range(settings.n_boot):
-        d = rng.integers(0, len(y_true), len(y_true))
-        if len(np.unique(y_true[d])) == 2:
-            samples.append(roc_auc_score(y_true[d], y_score[d]))
-    low, high = _interval(np.array(samples), settings.confidence)
+    samples = bootstrap_auc(y_true, y_score, settings.n_boot, settings.seed)
+    low, high = _interval(samples, settings.confidence)
     return {
         "auc": float(roc_auc_score(y_true, y_score)),
         "auc_low": float(low),

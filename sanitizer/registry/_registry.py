@@ -175,6 +175,43 @@ def _jsonable(frame: pd.DataFrame) -> list[dict]:
     return out.to_dict("records")
 
 
+@dataclass(frozen=True)
+class EventContext:
+    """The part of the history some new court events can touch.
+
+    ``arrests``: every arrest of the persons the new events' arrests belong to (a
+    person's status reads all of that person's arrests). ``events``: per part of the
+    history (the data's events, then the home's recorded ones), the events of those
+    arrests and the events sharing a new event's docket number. Found with four scans of
+    the millions of history rows and used for both checking the new events and
+    re-evaluating the persons they touch: each scan costs 40-90 ms at ``nyc``, where
+    recording one sealing must decertify within a second.
+    """
+
+    arrests: pd.DataFrame
+    events: tuple[pd.DataFrame, ...]
+
+    @classmethod
+    def of(
+        cls, arrests: pd.DataFrame, parts: list[pd.DataFrame], new: pd.DataFrame
+    ) -> EventContext:
+        named = arrests.loc[isin(arrests["ARREST_KEY"], new["ARREST_KEY"]), "PERSON_ID"]
+        touched = arrests[isin(arrests["PERSON_ID"], named)]
+        keys = pd.concat([touched["ARREST_KEY"], new["ARREST_KEY"]], ignore_index=True)
+        near = tuple(
+            part[isin(part["ARREST_KEY"], keys) | isin(part["DOCKET_ID"], new["DOCKET_ID"])]
+            for part in parts
+        )
+        return cls(touched, near)
+
+    def events_of(self, arrests: pd.DataFrame) -> pd.DataFrame:
+        """The context's events (all parts) of these arrests."""
+        return pd.concat(
+            [part[isin(part["ARREST_KEY"], arrests["ARREST_KEY"])] for part in self.events],
+            ignore_index=True,
+        )
+
+
 def new_event_issues(
     arrests: pd.DataFrame,
     events: pd.DataFrame,
@@ -183,6 +220,7 @@ def new_event_issues(
     recorded: pd.DataFrame | None = None,
     file_rows: np.ndarray | None = None,
     context_only: bool = True,
+    context: EventContext | None = None,
 ) -> list[Issue]:
     """Validation issues of ``new`` court events joining the history (rows 1-based in ``new``).
 
@@ -191,7 +229,8 @@ def new_event_issues(
     each later recording at ``nyc``). A new event's checks see its own arrest, that
     arrest's other events and the events sharing its docket number; its ``EVENT_ID`` must
     be new among all events. So only those rows of the history are checked with it
-    (``context_only``), and the ``EVENT_ID`` by a look-up, not by re-validating the whole
+    (``context_only``: the :class:`EventContext` of ``new``, or a given one of events
+    including them), and the ``EVENT_ID`` by a look-up, not by re-validating the whole
     history: at ``nyc`` that took 15 s of the 20 s between recording a sealing and
     decertifying the models that used it. The other checks' issues are those of a check
     of the whole history (``context_only=False``; the tests hold the two to the same
@@ -199,22 +238,15 @@ def new_event_issues(
     ``EVENT_ID`` message names.
     """
     parts = [events] if recorded is None or recorded.empty else [events, recorded]
-    if context_only:
-
-        def near(part: pd.DataFrame) -> pd.DataFrame:
-            return part[
-                isin(part["ARREST_KEY"], new["ARREST_KEY"])
-                | isin(part["DOCKET_ID"], new["DOCKET_ID"])
-            ]
-
-        parts = [near(part) for part in parts]
-    context = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     known = arrests
     if context_only:
-        keys = pd.concat([context["ARREST_KEY"], new["ARREST_KEY"]], ignore_index=True)
-        known = arrests[isin(arrests["ARREST_KEY"], keys)]
+        context = context or EventContext.of(arrests, parts, new)
+        known, parts = context.arrests, list(context.events)
+    context_events = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     duplicate = ("DUPLICATE_KEY", "court_events")
-    issues = [i for i in _issues_of_new_rows(known, context, new) if (i.code, i.table) != duplicate]
+    issues = [
+        i for i in _issues_of_new_rows(known, context_events, new) if (i.code, i.table) != duplicate
+    ]
     rows = np.arange(1, len(new) + 1) if file_rows is None else np.asarray(file_rows)
     return _duplicate_event_ids(events, recorded, new, rows) + issues
 
@@ -456,19 +488,28 @@ class Registry:
         contract's ``court_events`` table), unknown arrests, repeated ``EVENT_ID``s, and
         impossible timelines once the events join the history already known.
         """
-        return self._read_event_file(tables, path, *self._recorded(tables))
+        return self._read_event_file(tables, path, *self._recorded(tables))[0]
 
     def _read_event_file(
         self, tables: Tables, path: Path, recorded: pd.DataFrame, recorded_ids: set[str]
-    ) -> pd.DataFrame:
-        """``read_event_file`` given the home's recorded events (``_recorded``)."""
+    ) -> tuple[pd.DataFrame, EventContext]:
+        """``read_event_file`` given the home's recorded events (``_recorded``).
+
+        Returns the events and the :class:`EventContext` they were checked in.
+        """
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
         if fmt not in ("csv", "parquet") or not path.is_file():
             raise BadInput(f"{path}: expected an existing .csv or .parquet file of court events")
         report = ValidationReport()
         new = read_table("court_events", path, fmt, report)
+        context = None
         if new is not None and report.valid:
+            # one context for all the file's events, so that ``apply_events`` re-evaluates
+            # the persons they touch from it; a wider context than the fresh events' own
+            # checks them the same (the rows it adds are other arrests and dockets)
+            parts = [tables["court_events"]] + ([] if recorded.empty else [recorded])
+            context = EventContext.of(tables["arrests"], parts, new)
             # events this home already recorded are checked for identical content when
             # they are recorded again (idempotence); the rest must fit the history
             fresh = ~isin(new["EVENT_ID"], sorted(recorded_ids))
@@ -479,6 +520,7 @@ class Registry:
                 new[fresh],
                 recorded=recorded,
                 file_rows=file_rows,
+                context=context,
             )
             for issue in issues:
                 row = None if issue.row is None else int(file_rows[issue.row - 1])
@@ -487,7 +529,7 @@ class Registry:
             lines = [f"{path.name}: {len(report.errors)} problem(s) in the new court events:"]
             lines += [f"  {e}" for e in report.errors[:20]]
             raise BadInput("\n".join(lines))
-        return new
+        return new, context
 
     def apply_events(self, tables: Tables, path: Path, as_of: date, actor: str = "cli") -> dict:
         """Record new court events in the home and say which arrests they newly exclude.
@@ -498,19 +540,12 @@ class Registry:
         person's status never depends on other people's rows.
         """
         recorded, recorded_ids = self._recorded(tables)
-        new = self._read_event_file(tables, path, recorded, recorded_ids)
+        new, context = self._read_event_file(tables, path, recorded, recorded_ids)
         keys = new["ARREST_KEY"].drop_duplicates()
-        arrests = tables["arrests"]
-        persons = arrests.loc[isin(arrests["ARREST_KEY"], keys), "PERSON_ID"]
-        touched = arrests[isin(arrests["PERSON_ID"], persons)]
-        # the touched persons' events, before and after: the history is scanned once
-        mine = pd.concat(
-            [
-                part[isin(part["ARREST_KEY"], touched["ARREST_KEY"])]
-                for part in (tables["court_events"], recorded)
-            ],
-            ignore_index=True,
-        )
+        # the touched persons' arrests and events, before and after, from the context
+        # the new events were checked in: the history is scanned once for both
+        touched = context.arrests
+        mine = context.events_of(touched)
 
         def excluded(events: pd.DataFrame) -> dict[str, set[str]]:
             result = evaluate_reference(touched, events, as_of, self.config)

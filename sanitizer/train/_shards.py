@@ -136,14 +136,24 @@ def _check_shard(shard, n_rows: int, n_shards: int) -> np.ndarray:
     return shard
 
 
+def _shard_order(shard: np.ndarray, n_shards: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows sorted by shard (shared rows first), row order kept within each.
+
+    Returns ``(order, bounds)``: the shared rows are ``order[:bounds[0]]`` and shard
+    ``s``'s own rows ``order[bounds[s]:bounds[s + 1]]``. A stable sort of small
+    integers is a radix sort: 16-bit keys make it ~10x faster.
+    """
+    keys = shard.astype(np.int16) if n_shards <= np.iinfo(np.int16).max else shard
+    order = np.argsort(keys, kind="stable")
+    bounds = np.searchsorted(shard[order], np.arange(n_shards + 1))
+    return order, bounds
+
+
 def _shard_rows(shard: np.ndarray, n_shards: int) -> list[np.ndarray]:
     """Per shard, the positions of its own rows and of the shared ones, in row order."""
     shared = shard == SHARED
     if not shared.any():
-        # a stable sort of small integers is a radix sort: 16-bit keys make it ~10x faster
-        keys = shard.astype(np.int16) if n_shards <= np.iinfo(np.int16).max else shard
-        order = np.argsort(keys, kind="stable")
-        bounds = np.searchsorted(shard[order], np.arange(n_shards + 1))
+        order, bounds = _shard_order(shard, n_shards)
         return [order[bounds[s] : bounds[s + 1]] for s in range(n_shards)]
     return [np.flatnonzero(shared | (shard == s)) for s in range(n_shards)]
 
@@ -169,26 +179,13 @@ def _content_shards(X: np.ndarray, y: np.ndarray, n_shards: int) -> np.ndarray:
 
 
 # --- digests --------------------------------------------------------------------------------
-def _feed_strings(digest, strings: tuple[np.ndarray, pa.Array], rows: np.ndarray) -> None:
-    """Hash some rows' strings with their lengths (Arrow offsets) and nulls, loop-free.
+def _key_columns(keys: pd.DataFrame | None, order: np.ndarray) -> list[tuple[str, str, object]]:
+    """Each key column once, in ``order``, as numbers (float64) or strings.
 
-    ``strings`` is (null flags as uint8, the strings with nulls as "") of a whole column.
-    """
-    nulls, filled = strings
-    digest.update(nulls[rows].tobytes())
-    taken = filled.take(pa.array(rows, type=pa.int64()))
-    _, offsets, data = taken.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int64)[taken.offset : taken.offset + len(taken) + 1]
-    digest.update((bounds - bounds[0]).tobytes())
-    if data is not None and len(taken):
-        digest.update(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
-
-
-def _key_columns(keys: pd.DataFrame | None) -> list[tuple[str, str, object]]:
-    """Each key column once as numbers (float64) or strings (see :func:`_feed_strings`).
-
-    Converted once for the whole training set, then taken shard by shard: converting
-    each shard's Python strings again cost more than hashing them at ``nyc``.
+    Strings are (null flags as uint8, large-string Arrow array with nulls as ""): their
+    bytes, lengths (offsets) and nulls are hashed from Arrow's buffers, loop-free.
+    Converted and gathered once for the whole training set, then sliced shard by shard:
+    converting each shard's Python strings again cost more than hashing them at ``nyc``.
     """
     if keys is None:
         return []
@@ -198,15 +195,28 @@ def _key_columns(keys: pd.DataFrame | None) -> list[tuple[str, str, object]]:
         if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
             column.dtype
         ):
-            out.append((str(name), "n", column.to_numpy(dtype=np.float64, na_value=np.nan)))
+            numbers = column.to_numpy(dtype=np.float64, na_value=np.nan)
+            out.append((str(name), "n", np.ascontiguousarray(numbers[order])))
         else:
             strings = pa.array(column.astype("str"), from_pandas=True)  # Arrow-backed: no copy
             if isinstance(strings, pa.ChunkedArray):
                 strings = strings.combine_chunks()
-            strings = strings.cast(pa.large_string())
+            strings = strings.cast(pa.large_string()).take(pa.array(order, type=pa.int64()))
             nulls = np.asarray(strings.is_null(), dtype=np.uint8)
             out.append((str(name), "s", (nulls, strings.fill_null(""))))
     return out
+
+
+def _feed_strings(digest, strings: tuple[np.ndarray, pa.Array], start: int, stop: int) -> None:
+    """Hash rows ``start:stop`` of a string column with their lengths (offsets) and nulls."""
+    nulls, filled = strings
+    digest.update(nulls[start:stop])
+    _, offsets, data = filled.buffers()
+    first = filled.offset + start
+    bounds = np.frombuffer(offsets, dtype=np.int64)[first : first + (stop - start) + 1]
+    digest.update((bounds - bounds[0]).tobytes())
+    if data is not None and stop > start:
+        digest.update(memoryview(data)[int(bounds[0]) : int(bounds[-1])])
 
 
 def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) -> np.ndarray:
@@ -230,7 +240,7 @@ def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) 
     """
     n_shards = _check_n_shards(n_shards)
     names = [str(c) for c in X.columns] if isinstance(X, pd.DataFrame) else None
-    values = np.ascontiguousarray(
+    values = (
         X.to_numpy(dtype=np.float64, na_value=np.nan)
         if isinstance(X, pd.DataFrame)
         else np.asarray(X, dtype=np.float64)
@@ -239,32 +249,43 @@ def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) 
     shard = _check_shard(shard, len(values), n_shards)
     if keys is not None and len(keys) != len(values):
         raise ValueError(f"keys has {len(keys)} rows but X has {len(values)}")
-    columns = _key_columns(keys)
+    # every column is gathered once in shard order, so that each shard's rows are one
+    # contiguous slice hashed in place (the digests' bytes are those of row order
+    # within each shard: the sort is stable)
+    order, bounds = _shard_order(shard, n_shards)
+    values = np.ascontiguousarray(values[order])
+    y = np.ascontiguousarray(y[order])
+    columns = _key_columns(keys, order)
     header = repr((names, values.shape[1:], y.dtype.str, [(n, k) for n, k, _ in columns]))
 
-    def rows_digest(rows: np.ndarray) -> bytes:
+    def rows_digest(start: int, stop: int) -> bytes:
         digest = hashlib.sha256(header.encode())
-        digest.update(np.int64(len(rows)).tobytes())
-        digest.update(values[rows].tobytes())
-        digest.update(np.ascontiguousarray(y[rows]).tobytes())
+        digest.update(np.int64(stop - start).tobytes())
+        digest.update(values[start:stop])
+        digest.update(y[start:stop])
         for _, kind, column in columns:
             if kind == "n":
-                digest.update(np.ascontiguousarray(column[rows]).tobytes())
+                digest.update(column[start:stop])
             else:
-                _feed_strings(digest, column, rows)
+                _feed_strings(digest, column, start, stop)
         return digest.digest()
 
     # the shared rows are hashed once; each shard adds its own rows and where they fall
     # among the shared ones (the forest sees them interleaved, in row order)
+    common = rows_digest(0, int(bounds[0]))
     shared = shard == SHARED
-    common = rows_digest(np.flatnonzero(shared))
     out = np.empty(n_shards, dtype=object)
-    for s, rows in enumerate(_shard_rows(shard, n_shards)):
+    for s in range(n_shards):
+        start, stop = int(bounds[s]), int(bounds[s + 1])
+        if bounds[0]:
+            where = shared[np.flatnonzero(shared | (shard == s))]
+        else:
+            where = np.zeros(stop - start, dtype=bool)
         digest = hashlib.sha256(b"shard-digest-v1")
         digest.update(common)
-        digest.update(rows_digest(rows[~shared[rows]]))
-        digest.update(np.packbits(shared[rows]).tobytes())
-        digest.update(np.int64(len(rows)).tobytes())
+        digest.update(rows_digest(start, stop))
+        digest.update(np.packbits(where).tobytes())
+        digest.update(np.int64(len(where)).tobytes())
         out[s] = digest.hexdigest()
     return out
 

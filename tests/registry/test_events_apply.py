@@ -178,7 +178,7 @@ def test_new_events_are_checked_in_their_context_as_against_the_whole_history(ti
     only (the whole history took 15 s at nyc), with the home's recorded events kept apart
     from the data's: any batch gets exactly the issues, rows and messages a check against
     the whole history gives, and the codes and rows of a check of the two joined."""
-    from sanitizer.registry._registry import new_event_issues
+    from sanitizer.registry._registry import EventContext, new_event_issues
 
     pool = _candidate_events(tiny_tables)
     picked = data.draw(st.lists(st.sampled_from(range(len(pool))), min_size=1, max_size=6))
@@ -195,6 +195,12 @@ def test_new_events_are_checked_in_their_context_as_against_the_whole_history(ti
     fast = new_event_issues(arrests, base, new, recorded=recorded)
     full = new_event_issues(arrests, base, new, recorded=recorded, context_only=False)
     assert sorted(map(repr, fast)) == sorted(map(repr, full))
+    # ``events apply`` checks a file's fresh events in the context of all its events
+    extra = data.draw(st.lists(st.sampled_from(range(len(pool))), max_size=3))
+    wider = make_frame("court_events", [pool[i] for i in picked + extra])
+    context = EventContext.of(arrests, [base, recorded], wider)
+    in_wider = new_event_issues(arrests, base, new, recorded=recorded, context=context)
+    assert sorted(map(repr, in_wider)) == sorted(map(repr, full))
     joined = new_event_issues(arrests, events, new, context_only=False)
 
     def where(issues):

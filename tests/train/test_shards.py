@@ -327,3 +327,13 @@ def test_shard_digests_keep_their_bytes():
         "1e15b2898939f0f1",
         "c8d2c2ada7d7f475",
     ]
+    # no shared rows (each shard one contiguous slice of the shard-sorted rows), one empty
+    row = np.arange(30)
+    keys = pd.DataFrame({"PERSON_ID": pd.Series([f"P{i}" for i in row], dtype="str")})
+    digests = shard_digests(pd.DataFrame({"a": row / 3.0}), row % 2, (row * 7) % 3, 4, keys)
+    assert [d[:16] for d in digests] == [
+        "15e427811bf73302",
+        "630d630bce0a5b7d",
+        "14d468d5e6f7fe12",
+        "3af64c773fd3a974",
+    ]
