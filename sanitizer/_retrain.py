@@ -180,8 +180,9 @@ def _judge(kind, pipeline, clean: Tables, training, model, mitigate, gates_confi
     else:
         from .fairness import recidivism_report
 
+        # the certified model itself is judged (fitted on the development persons only)
         report = recidivism_report(
-            clean, pipeline, training=training, mitigate=mitigate, gates=gates_config
+            clean, pipeline, training=training, mitigate=mitigate, gates=gates_config, model=model
         )
     document = report.to_dict()
     metrics = {}

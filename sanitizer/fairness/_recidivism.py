@@ -163,6 +163,7 @@ def recidivism_report(
     training=None,
     mitigate: str | None = None,
     gates: Mapping | None = None,
+    model=None,
     **evidence,
 ) -> FairnessReport:
     """Held-out fairness and quality of the recidivism model trained on ``tables``.
@@ -170,12 +171,13 @@ def recidivism_report(
     Pass the clean tables (``sanitize(raw, snapshot).tables``); the before/after
     comparison passes raw ones on purpose. ``mitigate`` is None or one of
     :data:`MITIGATIONS`; ``evidence`` overrides ``min_group_size``, ``n_boot``,
-    ``confidence`` or ``seed``.
+    ``confidence`` or ``seed``. ``model``: the model ``pipeline.fit(training)`` gave,
+    to judge it rather than fit it again (see :class:`HoldoutPredictions`).
     """
     pipeline = RecidivismPipeline() if pipeline is None else pipeline
     training = pipeline.training_set(tables) if training is None else training
     groups = pipeline.groups(tables, training)
-    holdout = HoldoutPredictions(pipeline, training, groups)
+    holdout = HoldoutPredictions(pipeline, training, groups, model)
     frame = holdout.frame
     flags = frame["y_pred"].to_numpy()
     threshold, decision = holdout.threshold, {**holdout.decision, "served": True}

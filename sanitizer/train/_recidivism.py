@@ -317,6 +317,11 @@ MSG_ONE_SHARD = (
     "the decision threshold is chosen on out-of-shard risk, which needs n_shards >= 2; "
     "got n_shards={n_shards}"
 )
+MSG_NOT_FITTED_ON = (
+    "the model to judge was not fitted on this training set's development persons (its "
+    "shard digests differ): the held-out evaluation must judge a model that never saw "
+    "the held-out persons; pass pipeline.fit(training) or leave model out to fit one"
+)
 
 
 def decision_settings(config: Mapping) -> dict:
@@ -671,19 +676,37 @@ class HoldoutPredictions:
         Built by ``pipeline`` (its ``row_keys`` hold ``PERSON_ID``).
     groups : DataFrame
         ``person_groups`` of the same tables, aligned with ``training`` rows.
+    model : ShardedForest, optional
+        ``pipeline.fit(training)`` (or its refit), to judge instead of fitting again: what
+        ``retrain`` certifies. It must have been fitted on exactly the development rows
+        of ``training`` (its ``shard_digests_`` are compared with theirs), so that no
+        held-out person it is judged on was a training row.
     """
 
-    def __init__(self, pipeline: RecidivismPipeline, training: TrainingSet, groups: pd.DataFrame):
+    def __init__(
+        self,
+        pipeline: RecidivismPipeline,
+        training: TrainingSet,
+        groups: pd.DataFrame,
+        model=None,
+    ):
         held = pipeline.held_out(training)
         train_rows, test_rows = np.flatnonzero(~held), np.flatnonzero(held)
-        fit_on = TrainingSet(
-            training.X.iloc[train_rows].reset_index(drop=True),
-            np.asarray(training.y)[train_rows],
-            training.row_keys.iloc[train_rows].reset_index(drop=True),
-            training.provenance.take(train_rows),
-            training.components,
-        )
-        self._model = pipeline.fit(fit_on)
+        if model is None:
+            fit_on = TrainingSet(
+                training.X.iloc[train_rows].reset_index(drop=True),
+                np.asarray(training.y)[train_rows],
+                training.row_keys.iloc[train_rows].reset_index(drop=True),
+                training.provenance.take(train_rows),
+                training.components,
+            )
+            model = pipeline.fit(fit_on)
+        else:
+            stored = np.asarray(getattr(model, "shard_digests_", []), dtype=object)
+            expected = pipeline.shard_digests(training)
+            if stored.shape != expected.shape or (stored != expected).any():
+                raise ValueError(MSG_NOT_FITTED_ON)
+        self._model = model
         test_X = training.X.iloc[test_rows].reset_index(drop=True)
         risk = _positive_proba(self._model, test_X)
         threshold = float(getattr(self._model, "threshold_", np.nan))
@@ -996,10 +1019,15 @@ class RecidivismPipeline:
         """Fairness groups (race, sex, age group, borough) of the training rows."""
         return person_groups(tables, training.row_keys["PERSON_ID"], self.cutoff)
 
-    def holdout(self, tables: Mapping, training: TrainingSet | None = None) -> HoldoutPredictions:
-        """Fit on the training persons, score the held-out ones (AUC and fairness input)."""
+    def holdout(
+        self, tables: Mapping, training: TrainingSet | None = None, model=None
+    ) -> HoldoutPredictions:
+        """Score the held-out persons (AUC and fairness input).
+
+        With the model fitted on the training persons: ``model`` if given, else fitted.
+        """
         training = self.training_set(tables) if training is None else training
-        return HoldoutPredictions(self, training, self.groups(tables, training))
+        return HoldoutPredictions(self, training, self.groups(tables, training), model)
 
     def scorer(self, model, training: TrainingSet) -> RecidivismScorer:
         """The servable object: fitted features, the forest (with its threshold), the rule."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pytest
 
 from sanitizer.fairness import (
@@ -11,6 +12,7 @@ from sanitizer.fairness import (
     SanitizationComparison,
     recidivism_report,
 )
+from sanitizer.features import TrainingSet
 from sanitizer.registry import build_snapshot
 from sanitizer.sanitize import sanitize
 from sanitizer.train import RecidivismPipeline
@@ -82,6 +84,32 @@ def test_the_report_judges_the_models_own_fitted_decision(world):
         "mitigation": "threshold_optimizer",
         "served": False,
     }
+
+
+def test_the_certified_model_is_judged_as_given_and_only_if_it_never_saw_the_held_out(world):
+    """``retrain`` hands the gates the model it certifies instead of fitting it again (a
+    second full fit per retrain): the report is the one a fresh fit gives, and a model
+    fitted on other rows than the development persons is refused."""
+    _, _, clean = world
+    pipeline = RecidivismPipeline(seed=0)
+    training = pipeline.training_set(clean)
+    model = pipeline.fit(training)
+    fitted = recidivism_report(clean, pipeline, training=training, n_boot=10)
+    given = recidivism_report(clean, pipeline, training=training, n_boot=10, model=model)
+    assert given.to_dict() == fitted.to_dict()
+
+    # a model fitted on other rows: the same training set less three development persons
+    keep = np.delete(np.arange(len(training)), np.flatnonzero(~pipeline.held_out(training))[:3])
+    fewer = TrainingSet(
+        training.X.iloc[keep].reset_index(drop=True),
+        np.asarray(training.y)[keep],
+        training.row_keys.iloc[keep].reset_index(drop=True),
+        training.provenance.take(keep),
+        training.components,
+    )
+    other = pipeline.fit(fewer)
+    with pytest.raises(ValueError, match="not fitted on this training set's development"):
+        recidivism_report(clean, pipeline, training=training, n_boot=10, model=other)
 
 
 class _FlagsNobody(RecidivismPipeline):
