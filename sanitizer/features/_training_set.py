@@ -56,6 +56,17 @@ class TrainingSet:
     def __len__(self) -> int:
         return len(self.X)
 
+    def take(self, rows) -> TrainingSet:
+        """The training set of these rows (positions, in this order), components shared."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return TrainingSet(
+            self.X.iloc[rows].reset_index(drop=True),
+            None if self.y is None else np.asarray(self.y)[rows],
+            self.row_keys.iloc[rows].reset_index(drop=True),
+            self.provenance.take(rows),
+            self.components,
+        )
+
     def matrix_state(self) -> dict:
         """What the invariance fingerprint covers: the matrix, labels, keys and sources."""
         return {

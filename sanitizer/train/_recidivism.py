@@ -693,14 +693,7 @@ class HoldoutPredictions:
         held = pipeline.held_out(training)
         train_rows, test_rows = np.flatnonzero(~held), np.flatnonzero(held)
         if model is None:
-            fit_on = TrainingSet(
-                training.X.iloc[train_rows].reset_index(drop=True),
-                np.asarray(training.y)[train_rows],
-                training.row_keys.iloc[train_rows].reset_index(drop=True),
-                training.provenance.take(train_rows),
-                training.components,
-            )
-            model = pipeline.fit(fit_on)
+            model = pipeline.fit(training.take(train_rows))
         else:
             stored = np.asarray(getattr(model, "shard_digests_", []), dtype=object)
             expected = pipeline.shard_digests(training)

@@ -12,7 +12,6 @@ from sanitizer.fairness import (
     SanitizationComparison,
     recidivism_report,
 )
-from sanitizer.features import TrainingSet
 from sanitizer.registry import build_snapshot
 from sanitizer.sanitize import sanitize
 from sanitizer.train import RecidivismPipeline
@@ -100,14 +99,7 @@ def test_the_certified_model_is_judged_as_given_and_only_if_it_never_saw_the_hel
 
     # a model fitted on other rows: the same training set less three development persons
     keep = np.delete(np.arange(len(training)), np.flatnonzero(~pipeline.held_out(training))[:3])
-    fewer = TrainingSet(
-        training.X.iloc[keep].reset_index(drop=True),
-        np.asarray(training.y)[keep],
-        training.row_keys.iloc[keep].reset_index(drop=True),
-        training.provenance.take(keep),
-        training.components,
-    )
-    other = pipeline.fit(fewer)
+    other = pipeline.fit(training.take(keep))
     with pytest.raises(ValueError, match="not fitted on this training set's development"):
         recidivism_report(clean, pipeline, training=training, n_boot=10, model=other)
 

@@ -177,17 +177,8 @@ def test_holdout_auc_is_computed(world, checked):
 
 # --- the decision threshold ----------------------------------------------------------------
 def _without(training, rows):
-    """``training`` with ``rows`` replaced by other values (or dropped with ``drop=True``)."""
-    from sanitizer.features import TrainingSet
-
-    keep = np.setdiff1d(np.arange(len(training)), rows)
-    return TrainingSet(
-        training.X.iloc[keep].reset_index(drop=True),
-        np.asarray(training.y)[keep],
-        training.row_keys.iloc[keep].reset_index(drop=True),
-        training.provenance.take(keep),
-        training.components,
-    )
+    """``training`` without ``rows`` (positions)."""
+    return training.take(np.setdiff1d(np.arange(len(training)), rows))
 
 
 def test_the_threshold_is_fitted_without_the_held_out_persons(checked):
