@@ -143,9 +143,17 @@ def excluded_sources(raw: Tables, snapshot: Snapshot) -> dict[str, pd.Series]:
 
 
 # --- provenance -------------------------------------------------------------------------------
-def check_provenance(training: TrainingSet, raw: Tables, snapshot: Snapshot) -> CheckResult:
-    """No row of the training set carries the key of an excluded record."""
-    forbidden = excluded_sources(raw, snapshot)
+def check_provenance(
+    training: TrainingSet,
+    raw: Tables,
+    snapshot: Snapshot,
+    forbidden: Mapping[str, pd.Series] | None = None,
+) -> CheckResult:
+    """No row of the training set carries the key of an excluded record.
+
+    ``forbidden`` is ``excluded_sources(raw, snapshot)`` if the caller has it.
+    """
+    forbidden = excluded_sources(raw, snapshot) if forbidden is None else forbidden
     findings, touched_rows = [], 0
     for source, sets in sorted(training.provenance.sources.items()):
         bad_keys = forbidden.get(source)
@@ -193,9 +201,14 @@ def _row_label(training: TrainingSet, row: int) -> str:
 
 
 # --- fitted state -------------------------------------------------------------------------
-def verify_clean(clean: Tables, raw: Tables, snapshot: Snapshot) -> list[str]:
+def verify_clean(
+    clean: Tables,
+    raw: Tables,
+    snapshot: Snapshot,
+    forbidden: Mapping[str, pd.Series] | None = None,
+) -> list[str]:
     """Excluded records still present in the sanitizer's clean tables (should be none)."""
-    forbidden = excluded_sources(raw, snapshot)
+    forbidden = excluded_sources(raw, snapshot) if forbidden is None else forbidden
     problems = []
     present = {
         "arrests": clean["arrests"]["ARREST_KEY"],
@@ -251,14 +264,15 @@ def check_fitted_state(
     raw: Tables,
     snapshot: Snapshot,
     clean: Tables | None = None,
+    forbidden: Mapping[str, pd.Series] | None = None,
 ) -> CheckResult:
     """Every fitted component equals its re-fit on the (verified) clean tables alone.
 
     ``clean`` is ``sanitize(raw, snapshot).tables`` when the caller already has it (it is
-    verified here all the same).
+    verified here all the same); ``forbidden``, ``excluded_sources(raw, snapshot)``.
     """
     clean = sanitize(raw, snapshot).tables if clean is None else clean
-    findings = verify_clean(clean, raw, snapshot)
+    findings = verify_clean(clean, raw, snapshot, forbidden)
     refit = dict(pipeline.refit_components(clean))
     compared = []
     for name, used in sorted(training.components.items()):
@@ -610,13 +624,16 @@ def run_checks(
     say(CHECK_STEPS[1])
     model = pipeline.fit(training)
     say(CHECK_STEPS[2])
-    results = {"provenance": check_provenance(training, raw, snapshot)}
+    # what the snapshot excludes, from the raw tables: computed once for the two checks
+    # that hold keys against it (a pure function of raw and snapshot; 7 s at nyc)
+    forbidden = excluded_sources(raw, snapshot)
+    results = {"provenance": check_provenance(training, raw, snapshot, forbidden)}
     say(CHECK_STEPS[3])
     results["invariance"] = check_invariance(
         pipeline, raw, snapshot, snapshot_fn, training, model, seed
     )
     say(CHECK_STEPS[4])
     results["fitted_state"] = check_fitted_state(
-        pipeline, training, raw, snapshot, sanitized.tables
+        pipeline, training, raw, snapshot, sanitized.tables, forbidden
     )
     return LineageChecks(training, model, results, sanitized)
