@@ -746,14 +746,16 @@ class HoldoutPredictions:
 
 
 def _positive_proba(model, X: pd.DataFrame) -> np.ndarray:
-    """Probability of class 1, computed single-threaded.
+    """Probability of class 1, the same bits in every run.
 
     A forest's ``predict_proba`` with ``n_jobs > 1`` adds the trees' votes in whatever
     order the threads finish, so the last bits of a probability can change from run to
-    run; the invariance check compares probe predictions exactly. A shallow copy with
-    ``n_jobs=1`` sums them in tree order (the fitted trees are shared, not copied).
+    run; the invariance check compares probe predictions exactly. A plain forest is
+    predicted through a shallow copy with ``n_jobs=1`` (its trees shared, not copied); a
+    :class:`ShardedForest` keeps its ``n_jobs``: it runs shards in parallel, each
+    single-threaded, and adds them in shard order.
     """
-    if getattr(model, "n_jobs", None) not in (None, 1):
+    if not isinstance(model, ShardedForest) and getattr(model, "n_jobs", None) not in (None, 1):
         model = copy.copy(model)
         model.n_jobs = 1
     proba = model.predict_proba(X)

@@ -30,6 +30,7 @@ previous model stored, so it cannot silently keep a forest fitted on other rows.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 
@@ -311,6 +312,16 @@ def _fit_one(template, X, y, rows: np.ndarray):
 
 
 def _proba_one(forest, X) -> np.ndarray:
+    """One shard's probabilities, its trees summed in tree order.
+
+    A scikit-learn forest with ``n_jobs > 1`` adds its trees' votes in whatever order its
+    threads finish, so the last bits of a probability could change from run to run;
+    shards are fitted with ``n_jobs=1``, and a shard loaded with another value is
+    predicted through a shallow copy with ``n_jobs=1`` (the trees are shared).
+    """
+    if getattr(forest, "n_jobs", None) not in (None, 1):
+        forest = copy.copy(forest)
+        forest.n_jobs = 1
     return forest.predict_proba(X)
 
 
@@ -487,7 +498,9 @@ class ShardedForest(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Mean over the fitted shards of each forest's class probabilities.
 
-        A shard that saw only some classes contributes zero for the others.
+        A shard that saw only some classes contributes zero for the others. Bit for bit
+        the same for any ``n_jobs``: shards run in parallel, each single-threaded, and
+        their probabilities are added in shard order.
         """
         check_is_fitted(self, "estimators_")
         forests = [f for f in self.estimators_ if f is not None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 import numpy as np
@@ -261,6 +262,23 @@ def test_probabilities_are_the_mean_over_shards_with_missing_classes_as_zero():
         parts.append(p)
     np.testing.assert_allclose(model.predict_proba(X), np.mean(parts, axis=0))
     assert set(model.predict(X)) <= {0, 1}
+
+
+def test_probabilities_are_the_same_bits_whatever_n_jobs():
+    """The invariance check compares probe predictions exactly, and keeps the sharded
+    forest's threads: shards run in parallel, each single-threaded (also a shard stored
+    with another ``n_jobs``), and are added in shard order."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(3000, 4))
+    y = (X[:, 0] + rng.normal(size=3000) > 0).astype(int)
+    shard = np.arange(3000) % 8
+    model = ShardedForest(RandomForestClassifier(n_estimators=64), 8, 3).fit(X, y, shard)
+    single = model.predict_proba(X)
+    threaded = copy.deepcopy(model).set_params(n_jobs=2)
+    for forest in threaded.estimators_:
+        forest.n_jobs = 4  # as if stored so: its trees must still be summed in order
+    for _ in range(3):
+        assert threaded.predict_proba(X).tobytes() == single.tobytes()
 
 
 def test_shared_rows_train_every_shard_and_enter_every_digest():
