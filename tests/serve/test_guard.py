@@ -84,6 +84,18 @@ def test_scores_come_from_clean_arrests_only(recidivism, served):
     assert detail["filtered_candidates"] >= 1 and detail["reason"] is None
 
 
+def test_the_audit_counts_each_asked_persons_excluded_arrests_once(recidivism, served):
+    """``filtered_candidates``: the excluded arrests of the persons asked about, however
+    often a person is asked (a reviewer reads it as what the guard kept out)."""
+    sealed, mixed, _, _ = _people(served)
+    records = served.snapshot.records
+    excluded = records[records["excluded"].to_numpy(dtype=bool)]
+    expected = int(excluded["person_id"].isin([sealed, mixed]).sum())
+    assert expected >= 2
+    recidivism.predict({"PERSON_ID": [sealed, mixed, sealed, "NO-SUCH-PERSON"]})
+    assert audit_entries(served.home)[-1]["detail"]["filtered_candidates"] == expected
+
+
 def test_restricting_to_the_asked_persons_changes_no_score(recidivism, served):
     clean_tables = sanitize(served.tables, served.snapshot).tables
     everyone = served.scorer.score(clean_tables, as_of=AS_OF)
