@@ -218,8 +218,9 @@ def bootstrap_auc(y_true, y_score, n_boot: int, seed: int) -> np.ndarray:
     per person, so its AUC is the Mann-Whitney statistic of the counts: per distinct
     score, positives times (negatives scored lower + half the tied ones), over positives
     times negatives. Integer sums, exact in float64; ``roc_auc_score`` (the trapezoids
-    of the ROC curve) agrees to rounding. 1000 resamples of 110,000 persons took 8.8 s
-    through ``roc_auc_score`` (validation and a sort per call); this takes about 1 s.
+    of the ROC curve) agrees to rounding. 1000 resamples through ``roc_auc_score``
+    (validation and a sort per call) took 8 s for 20,000 persons and 37 s for 110,000;
+    this takes 0.15 s and 0.7 s.
     """
     y_true = np.asarray(y_true, dtype=np.int64)
     n = len(y_true)

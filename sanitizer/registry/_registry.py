@@ -240,7 +240,8 @@ def new_event_issues(
     parts = [events] if recorded is None or recorded.empty else [events, recorded]
     known = arrests
     if context_only:
-        context = context or EventContext.of(arrests, parts, new)
+        if context is None:
+            context = EventContext.of(arrests, parts, new)
         known, parts = context.arrests, list(context.events)
     context_events = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
     duplicate = ("DUPLICATE_KEY", "court_events")
