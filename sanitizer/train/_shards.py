@@ -254,8 +254,10 @@ def shard_digests(X, y, shard, n_shards: int, keys: pd.DataFrame | None = None) 
     # contiguous slice hashed in place (the digests' bytes are those of row order
     # within each shard: the sort is stable)
     order, bounds = _shard_order(shard, n_shards)
-    values = np.ascontiguousarray(values[order])
-    y = np.ascontiguousarray(y[order])
+    # ``take`` gathers rows about twice as fast as fancy indexing (a DataFrame's values
+    # arrive column-major); the result is C-ordered either way
+    values = np.ascontiguousarray(np.take(values, order, axis=0))
+    y = np.ascontiguousarray(np.take(y, order))
     columns = _key_columns(keys, order)
     header = repr((names, values.shape[1:], y.dtype.str, [(n, k) for n, k, _ in columns]))
 
