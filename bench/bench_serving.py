@@ -58,6 +58,7 @@ def certified_home(tables, folder: Path):
         ModelStore,
         artifact_digest,
         sign_certificate,
+        used_keys_digest,
         valid_until,
     )
     from sanitizer.registry import Registry
@@ -102,6 +103,8 @@ def certified_home(tables, folder: Path):
             gates={},
             valid_until=None if expiry is None else expiry.isoformat(),
             issued_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            # as retrain signs them: what the lineage index must list for the version
+            extra={"used_arrests": len(set(used)), "used_arrests_sha256": used_keys_digest(used)},
         ),
         home.path,
     )

@@ -79,7 +79,12 @@ def decertify_affected(
 ) -> list[Decertification]:
     """Take out of service every certified version that used a newly excluded arrest.
 
-    Also takes out versions whose certificate's ``valid_until`` is on or before ``as_of``.
+    Not only the arrests ``newly_excluded`` names: every exclusion this home has recorded
+    under the version's policy is checked too (the question serving asks,
+    ``LineageIndex.excluded_since``), so events recorded by a run that stopped before
+    decertifying (a crash, a refused home) still take the versions they affect out of
+    service at the next ``events apply``. Also takes out versions whose certificate's
+    ``valid_until`` is on or before ``as_of``.
     """
     store = ModelStore.for_home(home) if store is None else store
     serving = {ref.name: ref for ref in store.certified_versions()}
@@ -92,11 +97,12 @@ def decertify_affected(
     out = []
     for name, ref in serving.items():
         policy = ref.tag("policy")
-        hit: list[str] = []
+        hit = set(index.excluded_since(name, ref.version, policy))
         if uses is not None and len(uses):
             mine = uses[(uses["model"] == name) & (uses["version"] == ref.version)]
             wanted = set(newly_excluded.get(policy, ()))
-            hit = sorted(k for k in mine["arrest_key"].tolist() if k in wanted)
+            hit |= {k for k in mine["arrest_key"].tolist() if k in wanted}
+        hit = sorted(hit)
         until = ref.tag("valid_until")
         if hit:
             stamps = recorded.loc[
@@ -204,8 +210,10 @@ def apply_events(
 
     say = progress or (lambda _step: None)
     say(RECORD_STEP)
-    applied = registry.apply_events(tables, path, as_of, actor=actor)
+    # the model store first: a home copied from elsewhere is refused here, before any
+    # event is recorded, not after (the events would stay recorded, their models serving)
     store = ModelStore.for_home(home)
+    applied = registry.apply_events(tables, path, as_of, actor=actor)
     enforcement = EnforcementResult()
     enforcement.decertified = decertify_affected(
         home, registry, applied["newly_excluded"], as_of=as_of, actor=actor, store=store

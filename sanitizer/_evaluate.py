@@ -89,6 +89,12 @@ _REBUILD_COLUMNS = (
 )
 
 
+#: A crime type whose patterns cannot be ranked (none, or none on one side of the split).
+MSG_NOTHING_TO_JUDGE = (
+    "cannot evaluate {name} {side} sanitization: {reason}; leave it out with --crime-type"
+)
+
+
 def evaluation_plan(
     model: str, crime_types: Sequence[str] | None, mitigate: str | None
 ) -> tuple[list[str], bool]:
@@ -221,6 +227,16 @@ def evaluate_models(
         evaluation = evaluate_pattern_pipeline(
             pipeline, tables, snapshot, truth_dir=truth_dir, clean=clean
         )
+        lacking = {
+            side: pipeline.insufficient_data(evaluation.fitted[name][1])
+            for side, name in (("after", "sanitized"), ("before", "raw"))
+            if name in evaluation.fitted
+        }
+        if any(lacking.values()):
+            side, reason = next((k, v) for k, v in lacking.items() if v)
+            raise BadInput(
+                MSG_NOTHING_TO_JUDGE.format(name=pipeline.name, side=side, reason=reason)
+            )
         say(f"{pipeline.name}: fairness")
         reports = {
             side: pattern_fairness_report(

@@ -31,6 +31,7 @@ from .certify import (
     ModelStore,
     artifact_digest,
     sign_certificate,
+    used_keys_digest,
     valid_until,
 )
 from .certify._card import model_card
@@ -56,6 +57,9 @@ MSG_STALE = (
     "the registry changed while the model trained: {n} arrest(s) newly excluded under "
     "{policy} since {started} ({keys}); snapshot {digest} is stale, retrain on the new one"
 )
+
+#: The fairness gate's detail when the pipeline found no data to judge (the quality gate says why).
+MSG_NOT_JUDGED = "not measured: nothing to judge (see the quality gate)"
 
 Progress = Callable[[str], None]
 
@@ -199,6 +203,35 @@ def _judge(kind, pipeline, clean: Tables, training, model, mitigate, gates_confi
     return report.gates, metrics, report
 
 
+def _insufficient_data(pipeline, training) -> str | None:
+    """The pipeline's reason why ``training`` cannot give a certifiable model, if it has one.
+
+    A pattern type with no clean pattern trains a forest that never saw a positive pair,
+    and leaves the fairness and quality gates no held-out pattern to rank; the pipeline
+    says so in words (``PatternPipeline.insufficient_data``) and the run is refused with
+    them rather than judged on nothing.
+    """
+    check = getattr(pipeline, "insufficient_data", None)
+    return None if check is None else check(training)
+
+
+@dataclass(frozen=True)
+class _NotJudged:
+    """The fairness report of a model the gates could not judge: why, and no figures."""
+
+    reason: str
+
+    @property
+    def gates(self) -> dict:
+        return {
+            "fairness": {"passed": False, "detail": MSG_NOT_JUDGED},
+            "quality": {"passed": False, "detail": self.reason},
+        }
+
+    def to_dict(self) -> dict:
+        return {"judged": False, "reason": self.reason, "gates": self.gates}
+
+
 def _metric_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "._-/ " else "_" for c in text)
 
@@ -316,9 +349,14 @@ def retrain(
 
     say(STEPS[-2])
     gates = {n: {"passed": r.passed, "detail": r.detail} for n, r in checks.results.items()}
-    judged, metrics, fairness = _judge(
-        kind, pipeline, data.tables, training, model, mitigate, gates_config
-    )
+    lacking = _insufficient_data(pipeline, training)
+    if lacking is None:
+        judged, metrics, fairness = _judge(
+            kind, pipeline, data.tables, training, model, mitigate, gates_config
+        )
+    else:
+        fairness = _NotJudged(lacking)
+        judged, metrics = fairness.gates, {}
     for gate in ("fairness", "quality"):
         gates[gate] = judged.get(gate, {"passed": False, "detail": "not measured"})
     expiry = valid_until(snapshot, used)
@@ -582,6 +620,7 @@ def _sign_index_promote(run: _Certification, ref, digest: str, index: LineageInd
                 "seed": run.seed,
                 "crime_type": getattr(run.pipeline, "crime_type", None),
                 "used_arrests": int(len(used)),
+                "used_arrests_sha256": used_keys_digest(used.tolist()),
                 "mitigate": result.mitigate,
                 "overrides": result.overrides,
             },

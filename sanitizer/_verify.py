@@ -18,7 +18,15 @@ from datetime import date
 
 from ._errors import Refused, SanitizerError
 from ._home import Home
-from .certify import Certificate, LineageIndex, ModelStore, ModelVersionRef, artifact_digest
+from .certify import (
+    Certificate,
+    LineageIndex,
+    ModelStore,
+    ModelVersionRef,
+    artifact_digest,
+    used_keys_digest,
+)
+from .certify._store import unexpected_bytecode
 from .lineage import PROOF_FORMAT, fingerprint, run_checks
 from .registry import MerkleTree, Registry, build_snapshot, load_signing_key
 from .tables import Tables
@@ -46,6 +54,27 @@ def load_certificate(store: ModelStore, ref: ModelVersionRef) -> Certificate:
         raise Refused(f"{ref.uri} has no certificate") from None
     except (ValueError, TypeError) as error:
         raise Refused(f"{ref.uri}: the certificate is malformed ({error})") from None
+
+
+def _index_problem(certificate, used: list[str]) -> str | None:
+    """What is wrong with the lineage index's rows for this version, if anything.
+
+    The index decides which versions a sealing decertifies, so it must list exactly the
+    arrests the signed certificate counted (and, for certificates that carry it, hashed).
+    """
+    count = certificate.extra.get("used_arrests")
+    digest = certificate.extra.get("used_arrests_sha256")
+    if count is not None and len(used) != int(count):
+        return (
+            f"the lineage index lists {len(used):,} arrests this version used, its "
+            f"certificate {int(count):,}: the index was altered"
+        )
+    if digest is not None and used_keys_digest(used) != digest:
+        return (
+            "the lineage index's arrests for this version differ from those its "
+            "certificate hashed: the index was altered"
+        )
+    return None
 
 
 def _check(passed: bool, detail: str) -> dict:
@@ -95,13 +124,18 @@ def verify_model(
     folder = store.model_dir(ref)
     try:
         digest = artifact_digest(folder)
+        bytecode = unexpected_bytecode(folder)
     finally:
         store.delete_local_copy(folder, ref)
-    checks["artifact_digest"] = _check(
-        digest == certificate.artifact_sha256,
+    detail = (
         f"model folder SHA-256 {digest[:16]}… "
         + ("matches" if digest == certificate.artifact_sha256 else "differs from")
-        + f" the certified {certificate.artifact_sha256[:16]}…",
+        + f" the certified {certificate.artifact_sha256[:16]}…"
+    )
+    if bytecode:
+        detail += "; cached bytecode that is not the model's own code: " + ", ".join(bytecode[:5])
+    checks["artifact_digest"] = _check(
+        digest == certificate.artifact_sha256 and not bytecode, detail
     )
 
     say("registry")
@@ -127,11 +161,16 @@ def verify_model(
             f"none of the {len(used):,} arrests the model used is excluded under {policy} "
             f"({source})"
         )
+    index_problem = _index_problem(certificate, used)
+    if index_problem:
+        detail += "; " + index_problem
     if tampered:
         detail += "; the registry does not check out: " + "; ".join(tampered[:5])
     else:
         detail += "; the certified snapshot, recorded events and audit chain check out"
-    checks["registry_current"] = _check(not excluded_now and not tampered, detail)
+    checks["registry_current"] = _check(
+        not excluded_now and not tampered and not index_problem, detail
+    )
     expired = certificate.expired(as_of)
     checks["valid_until"] = _check(
         not expired,
@@ -200,8 +239,10 @@ def _verdict(ref: ModelVersionRef, checks: dict, skipped: list[str]) -> dict:
 def prove_absent(home: Home, uri: str, arrest_key: str) -> dict:
     """A proof that ``arrest_key`` was not among the arrests the model's data held.
 
-    Raises Refused when it was (no such proof exists) or when the stored key list does
-    not hash to the root the certificate commits to.
+    When it was, no such proof exists: the answer is ``absent: false`` with the proof of
+    the opposite (the key's inclusion under the same committed root), which a reviewer
+    checks the same way. Raises Refused when the stored key list does not hash to the
+    root the certificate commits to.
     """
     store = ModelStore.for_home(home)
     ref = store.resolve(uri)
@@ -214,17 +255,19 @@ def prove_absent(home: Home, uri: str, arrest_key: str) -> dict:
             f"{ref.uri}: the stored arrest keys hash to {tree.root[:16]}…, not the "
             f"certified root {str(committed)[:16]}…; the lineage artifacts were altered"
         )
-    if arrest_key in tree:
-        raise Refused(
-            f"{arrest_key} is among the arrests of the clean data {ref.uri} was trained on "
-            "(the committed key set); no absence proof exists"
-        )
-    return {
-        "absent": True,
+    used = arrest_key in tree
+    answer = {
+        "absent": not used,
         "format": PROOF_FORMAT,
         "model_uri": ref.uri,
         "table": "arrests",
         "key": arrest_key,
         "root": committed,
-        "proof": tree.absence_proof(arrest_key),
+        "proof": tree.inclusion_proof(arrest_key) if used else tree.absence_proof(arrest_key),
     }
+    if used:
+        answer["reason"] = (
+            f"{arrest_key} is among the arrests of the clean data {ref.uri} was trained on "
+            "(the committed key set); no absence proof exists, the proof shows its inclusion"
+        )
+    return answer

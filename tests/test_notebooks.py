@@ -93,7 +93,8 @@ def test_the_notebooks_run_on_tiny_data(tmp_path, monkeypatch):
     ):
         assert line in text, line
     assert re.search(r"relabelled for used arrest \S+: False", text)
-    assert "refused:" in text and "is among the arrests of the clean data" in text
+    assert "absent: False | " in text and "is among the arrests of the clean data" in text
+    assert "its inclusion proof checks (check_proof): True" in text
 
     serving = build.execute(
         NOTEBOOKS / build.NOTEBOOKS[2],

@@ -6,7 +6,7 @@ The MLflow layout is fixed in ``docs/model-registry.md``.
 """
 
 from ._certificate import CERTIFICATE_FORMAT, Certificate, sign_certificate, valid_until
-from ._index import LineageIndex
+from ._index import LineageIndex, used_keys_digest
 from ._relocate import Relocation, check_location, copy_home, relocate_home
 from ._store import (
     ALIAS,
@@ -32,5 +32,6 @@ __all__ = [
     "artifact_digest",
     "parse_model_uri",
     "sign_certificate",
+    "used_keys_digest",
     "valid_until",
 ]

@@ -9,25 +9,29 @@ written"), so a certified version is always indexed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 from sqlalchemy import (
     Column,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     delete,
+    func,
     insert,
     select,
     text,
 )
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from ..registry._ddl import create_tables
 
-__all__ = ["LineageIndex"]
+__all__ = ["LineageIndex", "used_keys_digest"]
 
 INDEX_METADATA = MetaData()
 
@@ -39,8 +43,23 @@ lineage_index_table = Table(
     Column("version", Integer, primary_key=True),
     Column("policy", String(32), nullable=False),
 )
+#: A version's rows: counted when serving loads it (the primary key leads with the arrest).
+_BY_VERSION = Index(
+    "lineage_index_version", lineage_index_table.c.model, lineage_index_table.c.version
+)
 #: Rows per INSERT statement (keeps SQLite's and PostgreSQL's parameter limits happy).
 _BATCH = 20_000
+
+
+def used_keys_digest(arrest_keys: Iterable[str]) -> str:
+    """SHA-256 (hex) of the distinct keys, sorted, one per line: what a certificate binds.
+
+    The index is a table anyone with the database can edit; the certificate is signed.
+    Its count and this digest of the arrests a version used are checked against the
+    index (``load_certified`` the count, ``verify`` both), so deleting a version's rows
+    cannot hide a sealed arrest from decertification and serving.
+    """
+    return hashlib.sha256("\n".join(sorted(set(arrest_keys))).encode()).hexdigest()
 
 
 class LineageIndex:
@@ -49,6 +68,10 @@ class LineageIndex:
     def __init__(self, engine: Engine):
         self.engine = engine
         create_tables(INDEX_METADATA, engine)
+        try:  # databases made before the index existed
+            _BY_VERSION.create(engine, checkfirst=True)
+        except (OperationalError, ProgrammingError, IntegrityError):
+            pass  # another process created it meanwhile
 
     def add(self, model: str, version: int, policy: str, arrest_keys: Iterable[str]) -> int:
         """Index every arrest a version used; one transaction. Returns the row count."""
@@ -97,7 +120,14 @@ class LineageIndex:
         return [r[0] for r in rows]
 
     def count(self, model: str, version: int) -> int:
-        return len(self.used_keys(model, version))
+        """How many arrests the index says this version used (one indexed count)."""
+        t = lineage_index_table
+        with self.engine.connect() as conn:
+            return int(
+                conn.execute(
+                    select(func.count()).where((t.c.model == model) & (t.c.version == version))
+                ).scalar_one()
+            )
 
     def excluded_since(self, model: str, version: int, policy: str) -> list[str]:
         """Keys this version used that recorded events have excluded under ``policy`` since.
@@ -105,11 +135,15 @@ class LineageIndex:
         Joins the index with the registry's ``recorded_exclusions`` (written by
         ``events apply``), so serving can refuse a model whose data was sealed after it
         was certified even before anyone decertified it.
+
+        Driven from the recorded exclusions (a few per sealing) into the index's primary
+        key: written as a join, SQLite scanned the version's whole index instead (0.27 s
+        for two million used arrests, 0.2 ms this way), once per certified model.
         """
         query = text(
-            "SELECT i.arrest_key FROM lineage_index i JOIN recorded_exclusions e "
-            "ON e.arrest_key = i.arrest_key AND e.policy = :policy "
-            "WHERE i.model = :model AND i.version = :version ORDER BY i.arrest_key"
+            "SELECT e.arrest_key FROM recorded_exclusions e WHERE e.policy = :policy "
+            "AND EXISTS (SELECT 1 FROM lineage_index i WHERE i.arrest_key = e.arrest_key "
+            "AND i.model = :model AND i.version = :version) ORDER BY e.arrest_key"
         )
         with self.engine.connect() as conn:
             rows = conn.execute(query, {"policy": policy, "model": model, "version": version})

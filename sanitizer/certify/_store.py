@@ -38,6 +38,7 @@ __all__ = [
     "artifact_digest",
     "loader_written",
     "parse_model_uri",
+    "unexpected_bytecode",
 ]
 
 ALIAS = "certified"
@@ -83,19 +84,78 @@ def loader_written(relative: Path) -> bool:
     )
 
 
+def unexpected_bytecode(directory: Path | str) -> list[str]:
+    """Files under a model folder's ``__pycache__/`` that are not its own code, compiled.
+
+    The digest leaves ``__pycache__`` out because running the folder's
+    ``_pyfunc_code.py`` in place (``mlflow models serve -m models:/...``) writes it. But
+    Python runs a cached file instead of the source whenever its header says so (an
+    unchecked-hash ``.pyc``, or one whose recorded size and time match the source), so a
+    planted one would run someone else's code there. Each ``.pyc`` must decode to the
+    code object that compiling its source (``NAME.py`` beside ``__pycache__``) gives now;
+    one for another Python version cannot be checked and is listed too (deleting
+    ``__pycache__`` is always safe).
+    """
+    import importlib.util
+    import marshal
+
+    root = Path(directory)
+    cache = root / "__pycache__"
+    if not cache.is_dir() and not cache.is_symlink():
+        return []
+    found = []
+    for path in sorted([cache, *cache.rglob("*")]):
+        relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            found.append(f"{relative} (a symbolic link)")
+            continue
+        if path.is_dir():
+            if path != cache:
+                found.append(f"{relative} (a folder)")
+            continue
+        parts = path.name.split(".")
+        source = root / f"{parts[0]}.py"
+        if parts[-1] != "pyc" or not source.is_file():
+            found.append(f"{relative} (not the bytecode of a file of the model)")
+            continue
+        data = path.read_bytes()
+        if data[:4] != importlib.util.MAGIC_NUMBER:
+            found.append(f"{relative} (bytecode of another Python version, not checked)")
+            continue
+        optimize = next((int(p[4:]) for p in parts if p.startswith("opt-") and p[4:].isdigit()), 0)
+        try:
+            cached = marshal.loads(data[16:])
+            expected = compile(
+                source.read_bytes(), str(source), "exec", dont_inherit=True, optimize=optimize
+            )
+        except (ValueError, EOFError, TypeError, SyntaxError):
+            found.append(f"{relative} (unreadable)")
+            continue
+        if cached != expected:
+            found.append(f"{relative} (does not match {source.name})")
+    return found
+
+
 def artifact_digest(directory: Path | str) -> str:
     """SHA-256 over a folder's files: sorted relative paths, each with its content's hash.
 
     What the certificate binds and serving re-checks on disk before loading anything.
     The files loading writes into a folder (:data:`LOADER_WRITTEN`) are left out, so that
     serving a version with ``mlflow models serve -m models:/NAME/VERSION`` does not turn
-    it into a tampered one.
+    it into a tampered one (:func:`unexpected_bytecode` checks what is there instead).
+
+    A symbolic link counts as its target's name, never as what it points at: a model
+    folder holds none, and one added to it (a linked folder, which walking the folder
+    would not enter) must change the digest rather than vanish from it.
     """
     root = Path(directory)
     outer = hashlib.sha256()
-    files = (p for p in root.rglob("*") if p.is_file())
-    for path in sorted(p for p in files if not loader_written(p.relative_to(root))):
+    entries = (p for p in root.rglob("*") if p.is_symlink() or p.is_file())
+    for path in sorted(p for p in entries if not loader_written(p.relative_to(root))):
         relative = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            outer.update(f"{relative}\0symlink\0{os.readlink(path)}\n".encode())
+            continue
         inner = hashlib.sha256(path.read_bytes()).hexdigest()
         outer.update(f"{relative}\0{inner}\n".encode())
     return outer.hexdigest()

@@ -2,7 +2,8 @@
 
 CONTRACT.md promises the same ``--home``, ``--db``, ``--as-of``, ``--policy``, ``--seed``,
 ``--data`` and ``--json`` on every command that takes them; each is one ``Annotated``
-type here that the commands reuse.
+type here that the commands reuse. ``--json`` also tells ``_common.fail`` that an error
+must be one JSON object on stdout too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from ._common import remember_json
 
 __all__ = [
     "AsOfOption",
@@ -35,7 +38,8 @@ class Policy(str, Enum):
 
 
 JsonOption = Annotated[
-    bool, typer.Option("--json", help="Print exactly one JSON object on stdout.")
+    bool,
+    typer.Option("--json", help="Print exactly one JSON object on stdout.", callback=remember_json),
 ]
 HomeOption = Annotated[
     Path | None,

@@ -21,6 +21,9 @@ from ._options import AsOfOption, DataOption, DbOption, HomeOption, JsonOption
 
 __all__ = ["Purpose", "RecordType", "audit_app", "records_app"]
 
+#: Checked before anything is read: the audit log must say who asked.
+MSG_EMPTY_REQUESTER = "--as is empty; name who asks (a user id, or the subject's PERSON_ID)"
+
 records_app = typer.Typer(help="The court-order access gate.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
@@ -73,6 +76,8 @@ def records_show(
     from ..registry import AccessRequest
 
     try:
+        if not requester.strip():
+            raise BadInput(MSG_EMPTY_REQUESTER)
         day = parse_as_of(as_of)
         tables = load_tables(data)
         request = AccessRequest(

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from .._errors import BadInput, SanitizerError
 from .._home import Home
-from ._common import emit, fail, load_tables, parse_as_of, stage_progress
+from ._common import emit, fail, load_tables, parse_as_of, readable_database, stage_progress
 from ._options import (
     AsOfOption,
     DataOption,
@@ -100,7 +100,8 @@ def evaluate(
         tables = load_tables(data)
         truth = data / "truth"
         with stage_progress("evaluate", evaluation_stages(patterns, recidivism)) as advance:
-            snapshot = home_snapshot(resolved, tables, day, policy.value)
+            with readable_database(resolved):
+                snapshot = home_snapshot(resolved, tables, day, policy.value)
             run = evaluate_models(
                 tables,
                 target,

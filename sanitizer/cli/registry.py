@@ -1,7 +1,8 @@
 """``sanitizer registry build|explain|export``: New York's sealing rules over court events.
 
-Each command reads only the tables the rules need (``REGISTRY_TABLES``) and asks the
-home's registry for one thing: a stored snapshot, one arrest's status, or every status.
+Each command reads only the tables the rules need (``REGISTRY_TABLES``), after checking
+that the other four are there too (CONTRACT.md requires all seven), and asks the home's
+registry for one thing: a stored snapshot, one arrest's status, or every status.
 """
 
 from __future__ import annotations
@@ -14,10 +15,22 @@ from rich.console import Console
 from rich.table import Table
 
 from .._errors import SanitizerError
-from ._common import REGISTRY_TABLES, emit, fail, load_tables, opened_registry, parse_as_of
+from ._common import (
+    REGISTRY_TABLES,
+    check_out,
+    emit,
+    fail,
+    load_tables,
+    opened_registry,
+    parse_as_of,
+    write_out,
+)
 from ._options import AsOfOption, DataOption, DbOption, HomeOption, JsonOption, Policy, PolicyOption
 
 __all__ = ["registry_app"]
+
+#: What ``registry export --out`` may end in: Parquet, or CSV by extension (CONTRACT.md).
+EXPORT_SUFFIXES = (".parquet", ".csv")
 
 registry_app = typer.Typer(
     help="The sealing registry: New York's rules replayed over court events.",
@@ -91,7 +104,7 @@ def registry_explain(
 @registry_app.command("export")
 def registry_export(
     data: DataOption,
-    out: Annotated[Path, typer.Option("--out", help="Parquet file, or CSV by extension.")],
+    out: Annotated[Path, typer.Option("--out", help="File to write: .parquet, or .csv for CSV.")],
     as_of: AsOfOption = None,
     policy: PolicyOption = Policy.strict,
     home: HomeOption = None,
@@ -101,9 +114,10 @@ def registry_export(
     """Write every arrest's status as one row (the columns of `registry explain`)."""
     try:
         day = parse_as_of(as_of)
+        check_out(out, EXPORT_SUFFIXES)
         tables = load_tables(data, REGISTRY_TABLES)
         with opened_registry(home, db) as registry:
-            rows = registry.export(tables, day, policy.value, out)
+            rows = write_out(out, lambda path: registry.export(tables, day, policy.value, path))
     except SanitizerError as error:
         raise fail(error) from None
     emit(

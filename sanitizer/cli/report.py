@@ -15,7 +15,7 @@ from rich.console import Console
 
 from .._errors import SanitizerError
 from .._home import Home
-from ._common import emit, fail, parse_as_of, parse_day
+from ._common import emit, fail, parse_as_of, parse_day, readable_database
 from ._options import AsOfOption, DbOption, HomeOption, JsonOption
 
 __all__ = ["report"]
@@ -59,7 +59,9 @@ def report(
         window = report_window(
             parse_as_of(as_of), parse_day("--since", since), parse_day("--until", until)
         )
-        result = ComplianceReport(Home.resolve(home, db), window)
+        resolved = Home.resolve(home, db)
+        with readable_database(resolved):
+            result = ComplianceReport(resolved, window)
         html_path, json_path = result.write(out)
     except SanitizerError as error:
         raise fail(error) from None

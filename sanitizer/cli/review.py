@@ -3,6 +3,8 @@
 ``verify`` re-checks a model from scratch against the current registry; ``lineage
 prove-absent`` proves one arrest was not used, and ``lineage check-proof`` checks such a
 proof with nothing else. Each answers exit 1 for "no" and still prints one JSON object.
+``verify`` and ``prove-absent`` only read a home's models, so they never create one: a
+missing home is bad input.
 """
 
 from __future__ import annotations
@@ -16,10 +18,21 @@ from rich.console import Console
 from rich.table import Table
 
 from .._errors import BadInput, SanitizerError
-from ._common import emit, fail, load_tables, opened_registry, parse_as_of, stage_progress
+from ._common import (
+    emit,
+    fail,
+    load_tables,
+    opened_registry,
+    parse_as_of,
+    stage_progress,
+    stderr,
+)
 from ._options import AsOfOption, DbOption, HomeOption, JsonOption, ModelUriArgument
 
 __all__ = ["lineage_app", "verify"]
+
+#: An empty key is in no data set, so "proving" it absent would prove nothing.
+MSG_EMPTY_KEY = "ARREST_KEY is empty; name the arrest to prove absent"
 
 lineage_app = typer.Typer(help="Lineage proofs a reviewer can check.", no_args_is_help=True)
 
@@ -40,8 +53,8 @@ def verify(
 
     try:
         day = parse_as_of(as_of)
-        tables = load_tables(data) if data is not None else None
-        with opened_registry(home, db) as registry:
+        with opened_registry(home, db, create=False) as registry:
+            tables = load_tables(data) if data is not None else None
             with stage_progress("verify", 5) as advance:
                 payload = verify_model(
                     registry.home,
@@ -88,14 +101,15 @@ def lineage_check_proof(
         raise fail(BadInput(f"{proof_file}: not a readable JSON proof ({error})")) from None
     valid = check_proof(document)
     root = document.get("root") if isinstance(document, dict) else None
+    absent = document.get("absent", True) is not False if isinstance(document, dict) else None
 
     def human():
         verdict = "[green]valid[/]" if valid else "[red]INVALID[/]"
-        Console().print(
-            f"{verdict}: {document.get('key') if valid else 'proof'} against root {root}"
-        )
+        claim = "absent from" if absent else "INCLUDED in (used by the model)"
+        what = f"{document.get('key')} {claim} the set" if valid else "proof"
+        Console().print(f"{verdict}: {what} with root {root}")
 
-    emit({"valid": valid, "root": root}, as_json, human)
+    emit({"valid": valid, "root": root, "absent": absent}, as_json, human)
     if not valid:
         raise typer.Exit(1)
 
@@ -112,10 +126,15 @@ def lineage_prove_absent(
     from .._verify import prove_absent
 
     try:
-        with opened_registry(home, db) as registry:
+        if not arrest_key.strip():
+            raise BadInput(MSG_EMPTY_KEY)
+        with opened_registry(home, db, create=False) as registry:
             proof = prove_absent(registry.home, model_uri, arrest_key)
     except SanitizerError as error:
         if error.exit_code == 1:
             emit({"absent": False, "reason": str(error)}, as_json, lambda: None)
         raise fail(error) from None
     emit(proof, True)
+    if not proof["absent"]:  # printed: the proof that it was used instead
+        stderr.print(f"[bold red]Error:[/] {proof['reason']}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1)

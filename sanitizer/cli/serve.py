@@ -14,7 +14,7 @@ import typer
 
 from .._errors import BadInput, SanitizerError
 from .._home import Home
-from ._common import fail, parse_as_of, stderr
+from ._common import fail, parse_as_of, readable_database, stderr
 from ._options import DbOption, HomeOption, ModelUriArgument
 
 __all__ = ["serve"]
@@ -47,7 +47,9 @@ def serve(
 
     try:
         day = parse_as_of(as_of) if as_of is not None else None
-        model = load_uri(model_uri, as_of=day, home=Home.resolve(home, db), data=data)
+        resolved = Home.resolve(home, db)
+        with readable_database(resolved):
+            model = load_uri(model_uri, as_of=day, home=resolved, data=data)
         server = make_server(model, host, port)
     except SanitizerError as error:
         raise fail(error) from None

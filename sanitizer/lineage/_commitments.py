@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .._errors import Refused
-from ..registry import MerkleTree, verify_absence
+from ..registry import MerkleTree, verify_absence, verify_inclusion
 from ..tables import SCHEMA, Tables, content_digest
 
 __all__ = [
@@ -140,6 +140,9 @@ def _frame_digest(frame: pd.DataFrame, key: tuple[str, ...]) -> str:
 def check_proof(document: Mapping) -> bool:
     """Check a ``prove-absent`` proof with nothing but the proof itself.
 
+    An absence proof, or, for a document with ``absent: false`` (the arrest was used),
+    the inclusion proof ``prove-absent`` gives instead.
+
     The document names the root it claims to be checked against; the caller compares
     that root with the one published for the model (certificate, MLflow tags, lineage
     report). Malformed documents are simply invalid.
@@ -151,4 +154,6 @@ def check_proof(document: Mapping) -> bool:
         return False
     if document.get("key") is not None and proof.get("key") != document.get("key"):
         return False
+    if document.get("absent") is False:  # the key was used: the proof shows it included
+        return bool(verify_inclusion(proof, root))
     return bool(verify_absence(proof, root))

@@ -103,6 +103,10 @@ R_SCOPE = (
 R_RECORD_TYPE = "record type {record_type} is not covered by grant {grant_id} ({types}); denied"
 R_PURPOSE = "purpose {purpose} does not match grant {grant_id}'s purpose {grant_purpose}; denied"
 R_CASE = "case number {case_no!r} does not match grant {grant_id}'s case {grant_case!r}; denied"
+R_NO_CASE = (
+    "grant {grant_id} is limited to case {grant_case!r} and the request names no case "
+    "(--case-no); denied"
+)
 R_BASIS = "basis {basis} of grant {grant_id} does not open records sealed under {statute}; denied"
 R_BASIS_PURPOSE = "basis {basis} serves {expected}, not {purpose}; denied"
 R_COURT = (
@@ -197,6 +201,8 @@ def _grant_problem(request: AccessRequest, record: Mapping, grant: Mapping) -> s
         )
     grant_case = grant.get("CASE_NO")
     if isinstance(grant_case, str) and grant_case and request.case_no != grant_case:
+        if not request.case_no:
+            return R_NO_CASE.format(grant_id=gid, grant_case=grant_case)
         return R_CASE.format(case_no=request.case_no, grant_id=gid, grant_case=grant_case)
     actions = _items(grant.get("PERMITTED_ACTIONS")) or ["VIEW"]
     if "VIEW" not in actions:

@@ -712,6 +712,38 @@ class AuditLog:
             out.append(entry)
         return out
 
+    def entry_problems(self, action: str) -> list[str]:
+        """What is wrong with the entries of one action, each checked on its own.
+
+        Each must hash to its ``entry_hash`` and name its predecessor's as its
+        ``prev_hash``: the part of :meth:`verify` a model load can afford on every call
+        for the few entries it reads (``REGISTRY_EVENTS``), where walking a log of every
+        inference request is not. A chain rewritten and re-signed from the edit on
+        passes this; only :meth:`verify`, against the exported checkpoints, sees that.
+        """
+        t = audit_log_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.action == action)).mappings().all()
+            before = sorted({int(r["seq"]) - 1 for r in rows} - {0})
+            previous = {}
+            for start in range(0, len(before), 900):
+                chunk = before[start : start + 900]
+                query = select(t.c.seq, t.c.entry_hash).where(t.c.seq.in_(chunk))
+                previous.update({int(seq): digest for seq, digest in conn.execute(query)})
+        problems = []
+        for row in sorted(rows, key=lambda r: r["seq"]):
+            seq = int(row["seq"])
+            wrong = _row_problem(row)
+            if wrong is None:
+                expected = GENESIS_HASH if seq == 1 else previous.get(seq - 1)
+                if expected is None:
+                    wrong = f"the entry before it ({seq - 1}) is missing"
+                elif row["prev_hash"] != expected:
+                    wrong = "its prev_hash does not name the entry before it"
+            if wrong is not None:
+                problems.append(f"audit entry {seq} ({action}): {wrong}")
+        return problems
+
     def details(self, action: str) -> list[Any]:
         """The parsed ``detail`` of every entry of ``action``, oldest first."""
         return [e["detail"] or {} for e in self.entries(action)]

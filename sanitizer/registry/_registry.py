@@ -350,11 +350,12 @@ class Registry:
         return evaluate(tables["arrests"], tables["court_events"], as_of, self.config)
 
     def snapshot(self, tables: Tables, as_of: date, policy: str = "strict") -> Snapshot:
-        """Compute a snapshot without storing it (what sanitize and lineage use)."""
-        tables = self.with_recorded_events(tables)
-        result = evaluate(tables["arrests"], tables["court_events"], as_of, self.config)
-        inputs = {name: content_digest(tables[name], name) for name in ("arrests", "court_events")}
-        return snapshot_from_result(result, policy, inputs)
+        """Compute a snapshot without storing it (what sanitize and lineage use).
+
+        :func:`build_snapshot` on the tables with this home's recorded events, so the
+        input digests overlap the rules engine here too.
+        """
+        return build_snapshot(self.with_recorded_events(tables), as_of, policy, self.config)
 
     def build(
         self, tables: Tables, as_of: date, policy: str = "strict", actor: str = "cli"
@@ -441,12 +442,15 @@ class Registry:
         SHA-256 and status root; the events and exclusions recorded by ``events apply``
         must be exactly those its audited ``REGISTRY_EVENTS`` entries list (a deleted or
         slipped-in row is tampering). Empty when all is well. ``chain=False`` skips walking
-        the whole audit chain (what a model load can afford on every call).
+        the whole audit chain (what a model load can afford on every call) and checks only
+        the ``REGISTRY_EVENTS`` entries read here, each against its hash and predecessor.
         """
         problems = []
         verified = self.audit.verify() if chain else None
         if verified is not None and not verified.intact:
             problems.append(f"the audit chain is broken at entry {verified.first_bad}")
+        if not chain:  # at least the entries read below must be as written
+            problems += self.audit.entry_problems("REGISTRY_EVENTS")
         for snapshot_id in snapshot_ids:
             try:
                 meta = self.store.snapshot_meta(snapshot_id)

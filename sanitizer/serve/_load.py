@@ -52,7 +52,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
 
-from .._errors import BadInput, Refused
+from .._errors import BadInput, Refused, SanitizerError
 from .._home import Home
 from ..certify import (
     ALIAS,
@@ -63,9 +63,9 @@ from ..certify import (
     artifact_digest,
     parse_model_uri,
 )
-from ..certify._store import loader_written
+from ..certify._store import loader_written, unexpected_bytecode
 from ..registry import Registry
-from ..registry._keys import trusted_public_keys
+from ..registry._keys import load_signing_key
 from ._guard import MSG_NO_DATA, serving_actor, serving_as_of, serving_home
 
 __all__ = [
@@ -87,9 +87,21 @@ MSG_STATUS = "{uri} is not certified (status {status!r}{why})"
 MSG_ALIAS = "{uri} is not the version serving may load: @{alias} points at {current}"
 MSG_NO_CERT = "{uri} has no certificate (certificate.json missing from run {run_id})"
 MSG_BAD_CERT = "{uri}: certificate.json is not a certificate ({error})"
-MSG_UNKNOWN_KEY = "{uri}: certificate signed by key {key_id}, which this home does not trust"
+MSG_UNKNOWN_KEY = (
+    "{uri}: certificate signed by key {key_id}, not by this home's key; only certificates "
+    "this home signed are served"
+)
 MSG_SIGNATURE = "{uri}: the certificate's signature is not valid (edited after signing?)"
 MSG_NAME = "{uri}: the certificate is for {cert_name} version {cert_version}, not this version"
+MSG_BYTECODE = (
+    "{uri}: the model folder holds cached bytecode that is not its own code ({files}); "
+    "Python would run it instead of the certified source"
+)
+MSG_INDEX = (
+    "{uri}: the lineage index lists {indexed:,} arrests it used, its certificate {certified:,}: "
+    "the index was altered, so a sealing of one of them could go unnoticed; run "
+    "`sanitizer verify` and retrain"
+)
 MSG_EXPIRED = "{uri}: certificate expired on {valid_until} (as of {as_of}); retrain the model"
 MSG_SEALED = (
     "{uri} used {n} record(s) excluded since it was certified ({keys}); it must be "
@@ -316,10 +328,15 @@ def _certificate(store: ModelStore, ref, home: Home) -> Certificate:
         certificate = Certificate.from_dict(document)
     except (TypeError, ValueError) as error:
         raise Refused(MSG_BAD_CERT.format(uri=ref.uri, error=error)) from None
-    pem = trusted_public_keys(home.path).get(certificate.key_id)
-    if pem is None:
+    # the home's own key only, as ``verify`` checks: ``keys/trusted/`` holds other hosts'
+    # audit-log keys, and a key trusted to sign checkpoints must not certify models
+    try:
+        own = load_signing_key(home.path, create=False)
+    except (OSError, ValueError, SanitizerError):
+        own = None
+    if own is None or own.key_id != certificate.key_id:
         raise Refused(MSG_UNKNOWN_KEY.format(uri=ref.uri, key_id=certificate.key_id[:16]))
-    if not certificate.verify(pem):
+    if not certificate.verify(own.public_key_pem):
         raise Refused(MSG_SIGNATURE.format(uri=ref.uri))
     if certificate.model_name != ref.name or certificate.model_version != ref.version:
         raise Refused(
@@ -383,7 +400,15 @@ def check_version(store: ModelStore, ref: ModelVersionRef, home: Home, as_of) ->
         )
     policy = str(certificate.snapshot.get("policy") or ref.tag("policy") or "strict")
     registry = Registry(home)
-    sealed = LineageIndex(registry.store.engine).excluded_since(ref.name, ref.version, policy)
+    index = LineageIndex(registry.store.engine)
+    certified_count = certificate.extra.get("used_arrests")
+    if certified_count is not None:
+        indexed = index.count(ref.name, ref.version)
+        if indexed != int(certified_count):
+            raise Refused(
+                MSG_INDEX.format(uri=ref.uri, indexed=indexed, certified=int(certified_count))
+            )
+    sealed = index.excluded_since(ref.name, ref.version, policy)
     if sealed:
         raise Refused(MSG_SEALED.format(uri=ref.uri, n=len(sealed), keys=", ".join(sealed[:5])))
     tampered = registry.integrity_problems(chain=False)
@@ -442,6 +467,11 @@ def _load(store, ref, home: Home, as_of, data: Path, actor: str) -> GuardedModel
     verified = check_version(store, ref, home, as_of)
     source = store.model_dir(ref)
     try:
+        # the private copy leaves bytecode out, but `mlflow models serve` runs the
+        # store's own folder: planted bytecode there is tampering, refused here too
+        planted = unexpected_bytecode(source)
+        if planted:
+            raise Refused(MSG_BYTECODE.format(uri=ref.uri, files=", ".join(planted[:3])))
         copy = _private_copy(source)
     finally:
         store.delete_local_copy(source, ref)

@@ -34,7 +34,10 @@ def validate_directory(
 
     Returns the report and, when every wanted table could be read, the typed tables (even
     if the report has errors, so callers can show context). References into a table that
-    was not asked for are not checked: ``validate`` itself always reads all seven.
+    was not asked for are not checked: ``validate`` itself always reads all seven. Those
+    tables are still located (never read), because CONTRACT.md requires all seven: a folder
+    ``validate`` rejects with MISSING_TABLE or AMBIGUOUS_TABLE is rejected alike by a
+    command that needs only some of its tables.
     """
     wanted = tuple(SCHEMA) if tables is None else tuple(n for n in SCHEMA if n in tables)
     unknown = sorted(set(tables or ()) - set(SCHEMA))
@@ -45,7 +48,7 @@ def validate_directory(
     if not directory.is_dir():
         report.error("MISSING_TABLE", "*", None, None, f"{directory} is not a directory")
         return report, None
-    located = locate_tables(directory, report, wanted)
+    located = {n: found for n, found in locate_tables(directory, report).items() if n in wanted}
     frames = {}
     for name, (path, fmt) in located.items():
         frame = read_table(name, path, fmt, report)

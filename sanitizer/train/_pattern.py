@@ -102,6 +102,21 @@ _DEFAULTS = {
 }
 
 MSG_UNKNOWN_TYPE = "unknown crime type {given!r}; expected one of {names} or a KY_CD in {codes}"
+MSG_NO_MEMBERSHIPS = (
+    "no pattern memberships for {crime_type}: nothing to learn from (no pattern links two "
+    "KY_CD {ky_cd} complaints once sealed-derived memberships are removed, so there is no "
+    "positive training pair); add {crime_type} patterns to the patterns table"
+)
+MSG_NO_TRAINING_PAIRS = (
+    "no training pattern for {crime_type}: nothing to learn from (all {n} clean pattern(s) "
+    "are held out for testing, so there is no positive training pair); add {crime_type} "
+    "patterns to the patterns table"
+)
+MSG_NO_TEST_PATTERNS = (
+    "no held-out pattern for {crime_type}: quality cannot be measured (all {n} clean "
+    "pattern(s) train the model, none is left to rebuild); add {crime_type} patterns to the "
+    "patterns table"
+)
 
 
 def load_pattern_config(path: Path | str | None = None) -> dict:
@@ -175,6 +190,26 @@ def _held_out(pattern_ids: np.ndarray, fraction: float, seed: int) -> np.ndarray
         digest = hashlib.sha256(f"{seed}\x1f{pattern}".encode()).digest()
         out[i] = int.from_bytes(digest[:8], "little") / 2.0**64 < fraction
     return out
+
+
+def _positive_proba(model, X) -> np.ndarray:
+    """Each row's probability of label 1 (same pattern); zeros if the model never saw it.
+
+    ``predict_proba`` has one column per class the model was fitted on, so a forest fitted
+    without a positive pair (a type with no clean pattern, or every pattern held out) has
+    no column 1: indexing ``[:, 1]`` would crash where the right answer is "never the same
+    pattern". Scoring such a model is legitimate (the lineage checks score it before the
+    retrain refuses it, see :meth:`PatternPipeline.insufficient_data`; the evaluation
+    rebuilds the true series with it), so it scores 0, as a shard of a
+    :class:`~sanitizer.train.ShardedForest` that saw one class adds 0.
+    """
+    classes = getattr(model, "classes_", None)
+    if classes is None:  # not a scikit-learn classifier: trust its column order
+        return np.asarray(model.predict_proba(X))[:, 1]
+    classes = list(classes)
+    if 1 not in classes:
+        return np.zeros(X.shape[0], dtype=np.float64)
+    return np.asarray(model.predict_proba(X))[:, classes.index(1)]
 
 
 def _within_group_pairs(starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -653,6 +688,39 @@ class PatternPipeline:
         old = None if previous_training is None else self.shard_digests(previous_training)
         return refit_shards(self.make_model(), X, y, shard, keys, previous_model, old)
 
+    def insufficient_data(self, training: TrainingSet) -> str | None:
+        """Why ``training`` cannot give a certifiable model, or None when it can.
+
+        A type whose clean data has no pattern (none recorded, or every membership
+        sealed-derived), or whose patterns all fall on one side of the train/test split,
+        still builds and fits (a forest that saw no positive pair scores every pair 0, so
+        the lineage checks run as usual), but there is nothing to learn from or nothing to
+        judge it on. Retraining refuses such a model with this reason instead of a gate
+        figure computed over no patterns at all.
+
+        Parameters
+        ----------
+        training : TrainingSet
+            As returned by :meth:`build`.
+
+        Returns
+        -------
+        str or None
+            One of :data:`MSG_NO_MEMBERSHIPS`, :data:`MSG_NO_TRAINING_PAIRS`,
+            :data:`MSG_NO_TEST_PATTERNS`, filled in.
+        """
+        sampler = training.components["sampler"]
+        n_train, n_test = len(sampler.train_patterns_), len(sampler.test_patterns_)
+        crime_type = self.name.removeprefix("patternizr-")
+        if n_train + n_test == 0:
+            return MSG_NO_MEMBERSHIPS.format(crime_type=crime_type, ky_cd=self.ky_cd)
+        train = (training.row_keys["split"] == "train").to_numpy(dtype=bool)
+        if not (np.asarray(training.y)[train] == 1).any():
+            return MSG_NO_TRAINING_PAIRS.format(crime_type=crime_type, n=n_train + n_test)
+        if n_test == 0:
+            return MSG_NO_TEST_PATTERNS.format(crime_type=crime_type, n=n_train)
+        return None
+
     def predict(self, model: ShardedForest, training: TrainingSet) -> np.ndarray:
-        """Same-pattern probability of every row of ``training``."""
-        return model.predict_proba(training.X)[:, 1]
+        """Same-pattern probability of every row of ``training`` (0 if class 1 never seen)."""
+        return _positive_proba(model, training.X)

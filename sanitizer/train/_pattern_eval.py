@@ -47,7 +47,7 @@ from ..features import PairFeaturizer
 from ..registry import Snapshot
 from ..sanitize import sanitize
 from ..tables import Tables, isin, position_in, time_seconds
-from ._pattern import PatternPipeline, _held_out, pattern_members
+from ._pattern import PatternPipeline, _held_out, _positive_proba, pattern_members
 
 __all__ = [
     "PUBLISHED",
@@ -72,11 +72,15 @@ _SUMMARY_COLUMNS = (
 
 
 def score_pairs(model, featurizer: PairFeaturizer, encoded, left, right, right_encoded=None):
-    """Same-pattern probabilities of position pairs (``predict_proba`` of the forest)."""
+    """Same-pattern probabilities of position pairs (``predict_proba`` of the forest).
+
+    A model that never saw a positive pair scores 0 (``_positive_proba``): the truth
+    series are rebuilt even for a type left without any clean pattern.
+    """
     if not len(left):
         return np.zeros(0)
     X = featurizer.pair_features(encoded, left, right, right_encoded=right_encoded)
-    return model.predict_proba(X)[:, 1]
+    return _positive_proba(model, X)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._errors import BadInput
 from ..features import FAMILIES, EncodedComplaints, PairFeaturizer
 from ..tables import position_in
+from ._pattern import _positive_proba
 from ._shards import ShardedForest
 
 __all__ = ["HistoryIndex", "rank_history"]
@@ -164,8 +165,8 @@ def _positive_scores(model, X: pd.DataFrame) -> np.ndarray:
         fast = fast and getattr(model, "n_features_in_", -1) == X.shape[1]
     else:
         fast = fast and list(names) == list(X.columns)
-    if not fast:
-        return np.asarray(model.predict_proba(X))[:, 1]
+    if not fast:  # a model that never saw a positive pair scores 0, never an IndexError
+        return _positive_proba(model, X)
     X32 = np.ascontiguousarray(X.to_numpy(dtype=np.float32))
     label = model.classes_[1]
     if len(forests) == 1 and forests[0] is model:

@@ -139,7 +139,17 @@ def test_an_excluded_arrest_has_an_absence_proof_and_a_used_one_has_none(
     refused = cli("lineage", "prove-absent", "models:/patternizr-burglary/1", used,
                   "--home", home, "--json")  # fmt: skip
     assert refused.exit_code == 1
-    assert "among the arrests" in refused.output
+    answer = as_json(refused)
+    assert not answer["absent"] and "among the arrests" in answer["reason"]
+    assert answer["root"] == json.loads(result.stdout)["root"]
+    # what it prints instead is the proof that the arrest was used, checked the same way
+    proof.write_text(refused.stdout)
+    checked = cli("lineage", "check-proof", proof, "--json")
+    assert checked.exit_code == 0 and as_json(checked) == {
+        "valid": True, "root": answer["root"], "absent": False}  # fmt: skip
+    forged = {**answer, "absent": True}  # the same proof passed off as absence
+    proof.write_text(json.dumps(forged))
+    assert cli("lineage", "check-proof", proof, "--json").exit_code == 1
 
 
 def test_tampering_with_the_model_or_its_certificate_fails_verify(certified, home):

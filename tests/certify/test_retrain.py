@@ -254,3 +254,50 @@ def test_events_apply_reports_each_step_and_seals_again_in_the_same_home(
     assert later is not None
     again = apply_events(home, tiny_tables, later, as_of=AS_OF, registry=registry, retrain=False)
     assert again["recorded"] >= 1 and again["decertified"] == ["models:/recidivism/2"]
+
+
+def test_events_apply_in_a_copied_home_records_nothing_until_relocated(
+    certified, tiny_tables, tmp_path
+):
+    """A home copied without relocation is refused before any event is recorded: the
+    events used to stay recorded while the model that used the sealed arrest went on
+    serving (a re-run then found them known and decertified nothing)."""
+    from sanitizer._compliance import apply_events
+    from sanitizer._demo import sealing_events
+    from sanitizer._errors import Refused
+    from sanitizer.certify import relocate_home
+    from sanitizer.certify._relocate import copy_files
+
+    events = sealing_events(tiny_tables, certified[1], tmp_path / "events.csv", AS_OF)
+    home = copy_files(certified[0], tmp_path / "home")  # copied, not relocated
+    registry = Registry(home)
+    before = (len(registry.recorded_events(tiny_tables)), len(audit_entries(registry)))
+    with pytest.raises(Refused, match="moved or copied"):
+        apply_events(home, tiny_tables, events, as_of=AS_OF, registry=registry, retrain=False)
+    assert (len(registry.recorded_events(tiny_tables)), len(audit_entries(registry))) == before
+
+    relocate_home(home, registry, "test")
+    result = apply_events(home, tiny_tables, events, as_of=AS_OF, registry=registry, retrain=False)
+    assert result["recorded"] >= 1 and result["decertified"] == ["models:/recidivism/1"]
+
+
+def test_a_sealing_recorded_without_decertifying_is_caught_by_the_next_events_apply(
+    certified, tiny_tables, tmp_path
+):
+    """Events recorded by a run that stopped before decertifying (a crash between the
+    two) still take the model out of service the next time events are applied, even
+    when that run records nothing new."""
+    from sanitizer._compliance import apply_events
+    from sanitizer._demo import sealing_events
+    from sanitizer.certify import copy_home
+
+    home = copy_home(certified[0], tmp_path / "home", actor="test")
+    registry = Registry(home)
+    events = sealing_events(tiny_tables, registry, tmp_path / "events.csv", AS_OF)
+    registry.apply_events(tiny_tables, events, AS_OF, actor="test")  # recorded, nothing else
+    assert ModelStore.for_home(home).certified("recidivism") is not None
+
+    again = apply_events(home, tiny_tables, events, as_of=AS_OF, registry=registry, retrain=False)
+    assert again["recorded"] == 0 and again["skipped"] >= 1
+    assert again["decertified"] == ["models:/recidivism/1"]
+    assert ModelStore.for_home(home).certified("recidivism") is None

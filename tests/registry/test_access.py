@@ -154,3 +154,10 @@ def test_expunged_records_only_for_their_subject():
     assert not ask(EXPUNGED).granted
     assert not ask(EXPUNGED, requester="P1", purpose="INVESTIGATION_OF_SPECIFIC_CRIME").granted
     assert ask(EXPUNGED, requester="P1", purpose="SUBJECT_REQUEST", grant_id=None).granted
+
+
+def test_a_request_naming_no_case_is_told_so_when_the_grant_names_one():
+    decision = ask(SEALED_160_50, {}, case_no=None)
+    assert not decision.granted
+    assert decision.reason.startswith("grant G1 is limited to case '2024-075-00123'")
+    assert "None" not in decision.reason

@@ -42,6 +42,7 @@ def _certify(store, home, name, kind, weights, config, used, snapshot, policy="s
         LineageIndex,
         artifact_digest,
         sign_certificate,
+        used_keys_digest,
         valid_until,
     )
     from sanitizer.registry import Registry
@@ -73,6 +74,8 @@ def _certify(store, home, name, kind, weights, config, used, snapshot, policy="s
             gates={"quality": {"passed": True}},
             valid_until=None if expiry is None else expiry.isoformat(),
             issued_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            # as retrain signs them: what the lineage index must list for the version
+            extra={"used_arrests": len(set(used)), "used_arrests_sha256": used_keys_digest(used)},
         ),
         home.path,
     )
