@@ -12,6 +12,7 @@ commands and notebooks can make themselves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Mapping
@@ -435,6 +436,11 @@ def retrain(
             reasons=reasons,
         )
         store.log_files(run_id, files)
+        # the certificate binds these too, so a reviewer's copy can be told from an edit
+        reviewed = {
+            path: hashlib.sha256(content.encode("utf-8")).hexdigest()
+            for path, content in sorted(files.items())
+        }
         use = _training_use(actor, name, run_id, snapshot, lineage_doc, data, used)
         if reasons:
             _refuse(store, registry, run_id, result, actor, use)
@@ -442,7 +448,7 @@ def retrain(
         _certify(
             _Certification(
                 store, registry, home, run_id, result, kind, pipeline, training, model,
-                commitments, code, used, started, seed, actor, use, _fail_at,
+                commitments, code, used, started, seed, actor, use, _fail_at, reviewed,
             )
         )  # fmt: skip
     return result
@@ -492,6 +498,8 @@ class _Certification:
     actor: str
     use: dict
     fail_at: str | None = None
+    #: SHA-256 of each reviewer artifact logged with the run (lineage, fairness, card).
+    reviewed: dict = field(default_factory=dict)
 
 
 def _reason(gate: Mapping) -> str:
@@ -621,6 +629,7 @@ def _sign_index_promote(run: _Certification, ref, digest: str, index: LineageInd
                 "crime_type": getattr(run.pipeline, "crime_type", None),
                 "used_arrests": int(len(used)),
                 "used_arrests_sha256": used_keys_digest(used.tolist()),
+                "artifacts_sha256": dict(run.reviewed),
                 "mitigate": result.mitigate,
                 "overrides": result.overrides,
             },

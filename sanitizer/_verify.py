@@ -13,6 +13,7 @@ prints an absence proof that ``lineage check-proof`` verifies with the root alon
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import date
 
@@ -54,6 +55,24 @@ def load_certificate(store: ModelStore, ref: ModelVersionRef) -> Certificate:
         raise Refused(f"{ref.uri} has no certificate") from None
     except (ValueError, TypeError) as error:
         raise Refused(f"{ref.uri}: the certificate is malformed ({error})") from None
+
+
+def _altered_artifacts(store: ModelStore, ref, certificate) -> list[str]:
+    """Run artifacts (lineage report, key lists, fairness report, card) not as certified.
+
+    Certificates issued before they carried ``artifacts_sha256`` bind none: nothing to
+    compare, so nothing is reported.
+    """
+    altered = []
+    for path, want in sorted((certificate.extra.get("artifacts_sha256") or {}).items()):
+        try:
+            got = hashlib.sha256(store.read_artifact(ref.run_id, path)).hexdigest()
+        except Refused:
+            altered.append(f"{path} (missing)")
+            continue
+        if got != want:
+            altered.append(path)
+    return altered
 
 
 def _index_problem(certificate, used: list[str]) -> str | None:
@@ -134,8 +153,13 @@ def verify_model(
     )
     if bytecode:
         detail += "; cached bytecode that is not the model's own code: " + ", ".join(bytecode[:5])
+    altered = _altered_artifacts(store, ref, certificate)
+    if altered:
+        detail += "; run artifacts that differ from those certified: " + ", ".join(altered[:5])
+    elif certificate.extra.get("artifacts_sha256"):
+        detail += f"; the {len(certificate.extra['artifacts_sha256'])} reviewer artifacts match"
     checks["artifact_digest"] = _check(
-        digest == certificate.artifact_sha256 and not bytecode, detail
+        digest == certificate.artifact_sha256 and not bytecode and not altered, detail
     )
 
     say("registry")

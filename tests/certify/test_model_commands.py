@@ -180,8 +180,23 @@ def test_tampering_with_the_model_or_its_certificate_fails_verify(certified, hom
         assert not as_json(result)["checks"]["signature"]["passed"]
     finally:
         certificate.write_text(text)
-    again = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF, "--home", home)
+    # the reviewer artifacts are bound too: an edited lineage report or key list is caught
+    for artifact in ("lineage/lineage_report.json", "lineage/used_keys/arrests.txt"):
+        path = folder.parent / artifact
+        original = path.read_bytes()
+        path.write_bytes(original.replace(b"0", b"1", 1))
+        try:
+            result = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF,
+                         "--home", home, "--json")  # fmt: skip
+            assert result.exit_code == 1
+            check = as_json(result)["checks"]["artifact_digest"]
+            assert not check["passed"] and artifact in check["detail"]
+        finally:
+            path.write_bytes(original)
+    again = cli("verify", "models:/patternizr-burglary/1", "--as-of", AS_OF, "--home", home,
+                "--json")  # fmt: skip
     assert again.exit_code == 0, again.output
+    assert "reviewer artifacts match" in as_json(again)["checks"]["artifact_digest"]["detail"]
 
 
 def test_sealing_a_used_record_decertifies_and_retrains(certified, home, tiny_world, tiny_tables):
