@@ -37,7 +37,7 @@ def world_copy(tmp_path, tiny_world):
     return shutil.copytree(tiny_world, tmp_path / "data")
 
 
-# --- 3: the registry commands need all seven tables present --------------------------------
+# --- the registry commands need all seven tables present --------------------------------
 @pytest.mark.parametrize("command", ["build", "explain", "export"])
 def test_registry_commands_refuse_a_missing_table(tmp_path, world_copy, command):
     (world_copy / "patterns.parquet").unlink()
@@ -70,7 +70,7 @@ def test_registry_commands_only_check_the_other_tables_are_there(tmp_path, world
     assert result.exit_code == 0, result.output
 
 
-# --- 4: registry export --out is checked before anything is created ------------------------
+# --- registry export --out is checked before anything is created ------------------------
 @pytest.mark.parametrize(
     ("out", "expected"),
     [
@@ -122,7 +122,7 @@ def test_export_that_fails_while_writing_leaves_no_file(tmp_path, tiny_world, mo
     assert not home.exists()
 
 
-# --- 5: a corrupt registry database is unreadable input, not a crash -----------------------
+# --- a corrupt registry database is unreadable input, not a crash -----------------------
 @pytest.fixture()
 def corrupt_home(tmp_path):
     home = tmp_path / "home"
@@ -153,7 +153,7 @@ def test_a_corrupt_registry_database_is_named_and_exits_2(tmp_path, corrupt_home
     assert (corrupt_home / "registry.db").read_bytes() == before
 
 
-# --- 6: --json prints one object even when the command fails -------------------------------
+# --- --json prints one object even when the command fails -------------------------------
 def test_json_error_is_one_object_on_stdout(tmp_path, tiny_world):
     result = invoke(
         "registry", "explain", "999999999", "--data", tiny_world, "--home", tmp_path / "h",
@@ -184,7 +184,7 @@ def test_a_refusal_that_printed_its_result_prints_no_second_object(model_home):
     assert payload["compliant"] is False and "error" not in payload
 
 
-# --- 8: empty --as and empty ARREST_KEY ----------------------------------------------------
+# --- empty --as and empty ARREST_KEY ----------------------------------------------------
 def test_records_show_refuses_an_empty_requester_first(tmp_path):
     home = tmp_path / "home"
     result = invoke(
@@ -205,7 +205,7 @@ def test_prove_absent_refuses_an_empty_arrest_key(model_home):
     assert "ARREST_KEY" in only_json(result)["error"]
 
 
-# --- 9: commands that only read models never create a home ---------------------------------
+# --- commands that only read models never create a home ---------------------------------
 @pytest.mark.parametrize(
     "args",
     [["verify", "models:/recidivism/1"], ["lineage", "prove-absent", "models:/recidivism/1", "1"]],
