@@ -17,16 +17,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .._errors import BadInput, SanitizerError
-from ._common import (
-    emit,
-    fail,
-    load_tables,
-    opened_registry,
-    parse_as_of,
-    stage_progress,
-    stderr,
-)
+from .._errors import BadInput, Refused, SanitizerError
+from ._common import emit, fail, load_tables, opened_registry, parse_as_of, stage_progress
 from ._options import AsOfOption, DbOption, HomeOption, JsonOption, ModelUriArgument
 
 __all__ = ["lineage_app", "verify"]
@@ -136,5 +128,4 @@ def lineage_prove_absent(
         raise fail(error) from None
     emit(proof, True)
     if not proof["absent"]:  # printed: the proof that it was used instead
-        stderr.print(f"[bold red]Error:[/] {proof['reason']}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+        raise fail(Refused(proof["reason"]))
