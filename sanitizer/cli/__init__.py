@@ -14,6 +14,7 @@ in ``_common``. This module only builds the app and registers the commands, in t
 from __future__ import annotations
 
 import typer
+from typer.core import TyperGroup
 
 from . import (
     access,
@@ -28,10 +29,38 @@ from . import (
     review,
     serve,
 )
+from ._common import emit
 
 __all__ = ["app", "main"]
 
+_ARGV = "sanitizer.argv"
+#: The parser's "usage" error: typer vendors click, and its public ``BadParameter`` is one.
+_UsageError = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "UsageError")
+
+
+class _Commands(TyperGroup):
+    """The top-level group: ``--json`` keeps its promise for usage errors too.
+
+    A missing option or an unknown value is refused by the argument parser before any
+    command code runs, so ``_common.fail`` never sees it; the group that dispatches every
+    command does, and prints the one JSON object before the parser's usage message.
+    """
+
+    def parse_args(self, ctx, args: list[str]) -> list[str]:
+        ctx.meta[_ARGV] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _UsageError as error:
+            if "--json" in ctx.meta.get(_ARGV, ()):
+                emit({"error": error.format_message(), "exit_code": error.exit_code}, True)
+            raise
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="sanitizer",
     help="Keep police ML tools free of sealed New York arrest records, and prove it.",
     no_args_is_help=True,

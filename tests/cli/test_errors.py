@@ -177,6 +177,27 @@ def test_without_json_an_error_prints_nothing_on_stdout(tmp_path):
     assert result.exit_code == 2 and result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["registry", "explain"], "Missing argument"),
+        (["registry", "explain", "1", "--data", "d", "--policy", "bogus"], "'bogus'"),
+        (["validate", "d", "--bogus"], "No such option: --bogus"),
+    ],
+    ids=["missing-argument", "bad-choice", "unknown-option"],
+)
+def test_json_usage_errors_of_the_parser_are_one_object_too(tmp_path, args, fragment):
+    """Refused by the argument parser, before any command code runs."""
+    home = tmp_path / "home"
+    result = invoke(*args, "--home", home, "--json")
+    assert result.exit_code == 2
+    payload = only_json(result)
+    assert payload["exit_code"] == 2 and fragment in payload["error"]
+    assert "Usage:" in result.stderr and not home.exists()
+    plain = invoke(*args, "--home", home)
+    assert plain.exit_code == 2 and plain.stdout == ""
+
+
 def test_a_refusal_that_printed_its_result_prints_no_second_object(model_home):
     result = invoke("verify", "models:/recidivism/1", "--home", model_home.path, "--json")
     assert result.exit_code == 1
