@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import date
 
-from ._errors import Refused, SanitizerError
+from ._errors import Refused
 from ._home import Home
 from .certify import (
     Certificate,
@@ -25,11 +25,11 @@ from .certify import (
     ModelStore,
     ModelVersionRef,
     artifact_digest,
-    used_keys_digest,
+    index_problem,
 )
 from .certify._store import unexpected_bytecode
 from .lineage import PROOF_FORMAT, fingerprint, run_checks
-from .registry import MerkleTree, Registry, build_snapshot, load_signing_key
+from .registry import MerkleTree, Registry, build_snapshot, home_key
 from .tables import Tables
 
 __all__ = ["VERIFY_CHECKS", "verify_model", "prove_absent", "load_certificate"]
@@ -75,27 +75,6 @@ def _altered_artifacts(store: ModelStore, ref, certificate) -> list[str]:
     return altered
 
 
-def _index_problem(certificate, used: list[str]) -> str | None:
-    """What is wrong with the lineage index's rows for this version, if anything.
-
-    The index decides which versions a sealing decertifies, so it must list exactly the
-    arrests the signed certificate counted (and, for certificates that carry it, hashed).
-    """
-    count = certificate.extra.get("used_arrests")
-    digest = certificate.extra.get("used_arrests_sha256")
-    if count is not None and len(used) != int(count):
-        return (
-            f"the lineage index lists {len(used):,} arrests this version used, its "
-            f"certificate {int(count):,}: the index was altered"
-        )
-    if digest is not None and used_keys_digest(used) != digest:
-        return (
-            "the lineage index's arrests for this version differ from those its "
-            "certificate hashed: the index was altered"
-        )
-    return None
-
-
 def _check(passed: bool, detail: str) -> dict:
     return {"passed": bool(passed), "detail": detail}
 
@@ -122,11 +101,8 @@ def verify_model(
         return _verdict(ref, checks, skipped=[c for c in VERIFY_CHECKS if c != "signature"])
 
     say("signature")
-    try:
-        public = load_signing_key(home.path, create=False).public_key_pem
-    except (OSError, ValueError, SanitizerError):
-        public = None
-    signed = public is not None and certificate.verify(public)
+    own = home_key(home.path)
+    signed = own is not None and certificate.verify(own.public_key_pem)
     matches = certificate.model_name == ref.name and certificate.model_version == ref.version
     checks["signature"] = _check(
         signed and matches,
@@ -185,15 +161,15 @@ def verify_model(
             f"none of the {len(used):,} arrests the model used is excluded under {policy} "
             f"({source})"
         )
-    index_problem = _index_problem(certificate, used)
-    if index_problem:
-        detail += "; " + index_problem
+    wrong_index = index_problem(certificate.extra, len(used), used)
+    if wrong_index:
+        detail += "; " + wrong_index
     if tampered:
         detail += "; the registry does not check out: " + "; ".join(tampered[:5])
     else:
         detail += "; the certified snapshot, recorded events and audit chain check out"
     checks["registry_current"] = _check(
-        not excluded_now and not tampered and not index_problem, detail
+        not excluded_now and not tampered and not wrong_index, detail
     )
     expired = certificate.expired(as_of)
     checks["valid_until"] = _check(

@@ -6,7 +6,7 @@ The MLflow layout is fixed in ``docs/model-registry.md``.
 """
 
 from ._certificate import CERTIFICATE_FORMAT, Certificate, sign_certificate, valid_until
-from ._index import LineageIndex, used_keys_digest
+from ._index import LineageIndex, index_problem, used_keys_digest
 from ._relocate import Relocation, check_location, copy_home, relocate_home
 from ._store import (
     ALIAS,
@@ -28,6 +28,7 @@ __all__ = [
     "Relocation",
     "check_location",
     "copy_home",
+    "index_problem",
     "relocate_home",
     "artifact_digest",
     "parse_model_uri",

@@ -10,7 +10,7 @@ written"), so a certified version is always indexed.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 from sqlalchemy import (
@@ -31,7 +31,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from ..registry._ddl import create_tables
 
-__all__ = ["LineageIndex", "used_keys_digest"]
+__all__ = ["LineageIndex", "index_problem", "used_keys_digest"]
 
 INDEX_METADATA = MetaData()
 
@@ -60,6 +60,30 @@ def used_keys_digest(arrest_keys: Iterable[str]) -> str:
     cannot hide a sealed arrest from decertification and serving.
     """
     return hashlib.sha256("\n".join(sorted(set(arrest_keys))).encode()).hexdigest()
+
+
+def index_problem(certified: Mapping, count: int, keys: Sequence[str] | None = None) -> str | None:
+    """What is wrong with the index's rows for one version, against its certificate.
+
+    ``certified`` is the certificate's ``extra`` (``used_arrests``, and for certificates
+    that carry it ``used_arrests_sha256``); ``count`` the rows the index holds for the
+    version, ``keys`` those rows when read (the digest is compared only then). The index
+    decides which versions a sealing decertifies, so it must list exactly the arrests the
+    signed certificate counted and hashed. None when all agrees.
+    """
+    expected = certified.get("used_arrests")
+    if expected is not None and count != int(expected):
+        return (
+            f"the lineage index lists {count:,} arrests this version used, its certificate "
+            f"{int(expected):,}: the index was altered"
+        )
+    digest = certified.get("used_arrests_sha256")
+    if keys is not None and digest is not None and used_keys_digest(keys) != digest:
+        return (
+            "the lineage index's arrests for this version differ from those its "
+            "certificate hashed: the index was altered"
+        )
+    return None
 
 
 class LineageIndex:

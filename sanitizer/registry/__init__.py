@@ -24,7 +24,14 @@ from ._audit import (
     create_schema as create_audit_schema,
 )
 from ._engine import evaluate
-from ._keys import SigningKey, canonical_json, export_public_key, key_id, load_signing_key
+from ._keys import (
+    SigningKey,
+    canonical_json,
+    export_public_key,
+    home_key,
+    key_id,
+    load_signing_key,
+)
 from ._keys import verify as verify_signature
 from ._merkle import (
     ABSENCE_FORMAT,
@@ -100,6 +107,7 @@ __all__ = [
     "canonical_json",
     "export_public_key",
     "key_id",
+    "home_key",
     "load_signing_key",
     "verify_signature",
 ]

@@ -50,6 +50,7 @@ __all__ = [
     "TRUSTED_DIR",
     "canonical_json",
     "export_public_key",
+    "home_key",
     "key_id",
     "load_signing_key",
     "public_key_path",
@@ -382,6 +383,18 @@ def load_signing_key(home: str | os.PathLike[str], *, create: bool = True) -> Si
     ):
         _write_public(public_path, key.public_key_pem)
     return key
+
+
+def home_key(home: str | os.PathLike[str]) -> SigningKey | None:
+    """The home's own key pair, or None when it has none that can be read.
+
+    What certificates are checked against (``verify`` and ``load_certified``): only this
+    home signs the models it serves. Never creates a key: checking must not change the home.
+    """
+    try:
+        return load_signing_key(home, create=False)
+    except (OSError, ValueError, BadInput, Refused):
+        return None
 
 
 def trusted_public_keys(home: str | os.PathLike[str]) -> dict[str, str]:

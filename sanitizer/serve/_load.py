@@ -52,7 +52,7 @@ import pandas as pd
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import PERMISSION_DENIED
 
-from .._errors import BadInput, Refused, SanitizerError
+from .._errors import BadInput, Refused
 from .._home import Home
 from ..certify import (
     ALIAS,
@@ -61,11 +61,12 @@ from ..certify import (
     ModelStore,
     ModelVersionRef,
     artifact_digest,
+    index_problem,
     parse_model_uri,
 )
 from ..certify._store import loader_written, unexpected_bytecode
 from ..registry import Registry
-from ..registry._keys import load_signing_key
+from ..registry._keys import home_key
 from ._guard import MSG_NO_DATA, serving_actor, serving_as_of, serving_home
 
 __all__ = [
@@ -98,8 +99,7 @@ MSG_BYTECODE = (
     "Python would run it instead of the certified source"
 )
 MSG_INDEX = (
-    "{uri}: the lineage index lists {indexed:,} arrests it used, its certificate {certified:,}: "
-    "the index was altered, so a sealing of one of them could go unnoticed; run "
+    "{uri}: {problem}, so a sealing of one of its arrests could go unnoticed; run "
     "`sanitizer verify` and retrain"
 )
 MSG_EXPIRED = "{uri}: certificate expired on {valid_until} (as of {as_of}); retrain the model"
@@ -330,10 +330,7 @@ def _certificate(store: ModelStore, ref, home: Home) -> Certificate:
         raise Refused(MSG_BAD_CERT.format(uri=ref.uri, error=error)) from None
     # the home's own key only, as ``verify`` checks: ``keys/trusted/`` holds other hosts'
     # audit-log keys, and a key trusted to sign checkpoints must not certify models
-    try:
-        own = load_signing_key(home.path, create=False)
-    except (OSError, ValueError, SanitizerError):
-        own = None
+    own = home_key(home.path)
     if own is None or own.key_id != certificate.key_id:
         raise Refused(MSG_UNKNOWN_KEY.format(uri=ref.uri, key_id=certificate.key_id[:16]))
     if not certificate.verify(own.public_key_pem):
@@ -401,13 +398,10 @@ def check_version(store: ModelStore, ref: ModelVersionRef, home: Home, as_of) ->
     policy = str(certificate.snapshot.get("policy") or ref.tag("policy") or "strict")
     registry = Registry(home)
     index = LineageIndex(registry.store.engine)
-    certified_count = certificate.extra.get("used_arrests")
-    if certified_count is not None:
-        indexed = index.count(ref.name, ref.version)
-        if indexed != int(certified_count):
-            raise Refused(
-                MSG_INDEX.format(uri=ref.uri, indexed=indexed, certified=int(certified_count))
-            )
+    if certificate.extra.get("used_arrests") is not None:
+        wrong = index_problem(certificate.extra, index.count(ref.name, ref.version))
+        if wrong:
+            raise Refused(MSG_INDEX.format(uri=ref.uri, problem=wrong))
     sealed = index.excluded_since(ref.name, ref.version, policy)
     if sealed:
         raise Refused(MSG_SEALED.format(uri=ref.uri, n=len(sealed), keys=", ".join(sealed[:5])))
