@@ -53,6 +53,7 @@ def events_apply(
         raise fail(error) from None
     payload = {
         "newly_excluded": result["newly_excluded"],
+        "no_longer_excluded": result["no_longer_excluded"],
         "decertified": result["decertified"],
         "recertified": result["recertified"],
         "refused": result["refused"],
@@ -69,6 +70,9 @@ def events_apply(
         )
         for policy, keys in payload["newly_excluded"].items():
             console.print(f"newly excluded under {policy}: {', '.join(keys) or 'none'}")
+        for policy, keys in payload["no_longer_excluded"].items():
+            if keys:
+                console.print(f"no longer excluded under {policy}: {', '.join(keys)}")
         for uri in payload["decertified"]:
             console.print(f"[yellow]decertified[/] {uri}: {payload['reasons'][uri]}")
         for uri in payload["recertified"]:

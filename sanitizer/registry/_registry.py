@@ -468,8 +468,10 @@ class Registry:
             if not intact:
                 problems.append(f"snapshot {snapshot_id}: its status file was altered")
         audited_events, audited_exclusions = set(), set()
-        for detail in self.audit.details("REGISTRY_EVENTS"):
+        for detail in self.audit.details("REGISTRY_EVENTS"):  # in the order applied
             audited_events.update(detail.get("recorded") or [])
+            for policy, keys in (detail.get("no_longer_excluded") or {}).items():
+                audited_exclusions.difference_update((key, policy) for key in keys)
             for policy, keys in (detail.get("newly_excluded") or {}).items():
                 audited_exclusions.update((key, policy) for key in keys)
         recorded = {p["EVENT_ID"] for p in self.store.recorded_payloads()}
@@ -565,10 +567,16 @@ class Registry:
         added = new[~isin(new["EVENT_ID"], mine["EVENT_ID"])]
         now = excluded(pd.concat([mine, added], ignore_index=True))
         newly = {p: sorted(now[p] - old[p]) for p in ("strict", "statutory")}
+        # what the events undo (a 160.58 sealing reopened by a new arrest, an ACD restored
+        # to the calendar): usable again, so no longer held against models certified later
+        no_longer = {p: sorted(old[p] - now[p]) for p in ("strict", "statutory")}
         with self.store.engine.begin() as connection:
             recorded_ids = self.store.record_events(payloads, batch_id, connection)
             if recorded_ids:
+                self.store.forget_exclusions(no_longer, connection)
                 self.store.record_exclusions(newly, batch_id, connection)
+            else:
+                no_longer = {p: [] for p in no_longer}
         self.audit.append(
             {
                 "actor": actor,
@@ -582,12 +590,14 @@ class Registry:
                     "skipped": int(len(new) - len(recorded_ids)),
                     "as_of": as_of.isoformat(),
                     "newly_excluded": newly,
+                    "no_longer_excluded": no_longer,
                 },
             }
         )
         self.audit.checkpoint()
         return {
             "newly_excluded": newly,
+            "no_longer_excluded": no_longer,
             "recorded": len(recorded_ids),
             "skipped": int(len(new) - len(recorded_ids)),
         }

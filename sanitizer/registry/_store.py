@@ -35,6 +35,7 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
+    delete,
     event,
     insert,
     select,
@@ -307,6 +308,25 @@ class RegistryStore:
         rows = [r for r in rows if (r["arrest_key"], r["policy"]) not in known]
         if rows:
             connection.execute(insert(exclusions_table), rows)
+
+    def forget_exclusions(
+        self, no_longer_excluded: dict[str, list[str]], connection: Connection
+    ) -> None:
+        """Drop recorded exclusions that later events undid, per policy.
+
+        A 160.58 sealing reopens on a new arrest (``NEW_ARREST``), an ACD restored to the
+        calendar is no longer pending sealing: the arrest may be used again, and a model
+        certified afterwards that uses it must not be refused or decertified for an
+        exclusion that no longer holds. If it is excluded again, the next batch records it
+        anew, with its own time. The audit entry of the batch lists what was dropped.
+        """
+        t = exclusions_table
+        for policy, keys in no_longer_excluded.items():
+            for start in range(0, len(keys), 900):
+                chunk = keys[start : start + 900]
+                connection.execute(
+                    delete(t).where((t.c.policy == policy) & t.c.arrest_key.in_(chunk))
+                )
 
     def exclusions(
         self,

@@ -151,15 +151,20 @@ def registry_figures(reader: HomeReader, window: ReportWindow) -> dict:
     events = reader.recorded_events(start, end)
     batches = reader.entries(["REGISTRY_EVENTS"], start, end)
     newly: dict[str, set[str]] = {}
+    undone: dict[str, set[str]] = {}
     for text in batches["detail"]:
-        for policy, keys in (_detail(text).get("newly_excluded") or {}).items():
+        detail = _detail(text)
+        for policy, keys in (detail.get("newly_excluded") or {}).items():
             newly.setdefault(policy, set()).update(keys)
+        for policy, keys in (detail.get("no_longer_excluded") or {}).items():
+            undone.setdefault(policy, set()).update(keys)
     out["recorded_events"] = {
         "total": int(len(events)),
         "by_type": _ints(events["EVENT_TYPE"].fillna("(none)").value_counts()),
         "arrests": int(events["arrest_key"].nunique()),
         "batches": int(len(batches)),
         "newly_excluded": {policy: len(keys) for policy, keys in sorted(newly.items())},
+        "no_longer_excluded": {policy: len(keys) for policy, keys in sorted(undone.items())},
     }
     return out
 

@@ -301,3 +301,65 @@ def test_a_sealing_recorded_without_decertifying_is_caught_by_the_next_events_ap
     assert again["recorded"] == 0 and again["skipped"] >= 1
     assert again["decertified"] == ["models:/recidivism/1"]
     assert ModelStore.for_home(home).certified("recidivism") is None
+
+
+def test_a_sealing_undone_by_a_later_event_no_longer_holds_back_a_later_model(
+    certified, tiny_tables, tiny_world, tmp_path
+):
+    """An ACD restored to the calendar (like a 160.58 sealing reopened by a new arrest)
+    makes the arrest usable again: a model certified afterwards that uses it loads and
+    survives the next batch of events (the exclusion used to stay recorded, so it was
+    refused at load and decertified); sealing the arrest again takes it out of service."""
+    import pandas as pd
+
+    from sanitizer._compliance import apply_events
+    from sanitizer.certify import copy_home
+    from sanitizer.serving import load_certified
+    from sanitizer.tables import make_frame, write_table
+
+    home = copy_home(certified[0], tmp_path / "home", actor="test")
+    registry = Registry(home)
+    index = LineageIndex(registry.store.engine)
+    records = registry.snapshot(tiny_tables, AS_OF, "strict").records.set_index("arrest_key")
+    latest = tiny_tables["court_events"].groupby("ARREST_KEY")["EVENT_DATE"].max()
+    key = next(  # a used arrest whose case is open, with nothing after 2026-03-01
+        k
+        for k in index.used_keys("recidivism", 1)
+        if records.at[k, "status"] == "OPEN"
+        and latest.get(k, pd.Timestamp("2000-01-01")) < pd.Timestamp("2026-03-01")
+    )
+
+    def apply(name: str, disposition: str, day: str) -> dict:
+        event = {
+            "EVENT_ID": f"TEST-{name}-{key}",
+            "ARREST_KEY": key,
+            "EVENT_TYPE": "DISPOSITION",
+            "EVENT_DATE": pd.Timestamp(day),
+            "SOURCE": "OCA",
+            "DISPOSITION": disposition,
+            "ENTIRE_INSTRUMENT": True,
+        }
+        folder = tmp_path / name
+        folder.mkdir()
+        path = write_table(make_frame("court_events", [event]), "court_events", folder, "csv")
+        return apply_events(home, tiny_tables, path, as_of=AS_OF, registry=registry, retrain=False)
+
+    granted = apply("granted", "ACD_GRANTED", "2026-04-01")  # ACD pending: strict excludes it
+    assert key in granted["newly_excluded"]["strict"]
+    assert granted["decertified"] == ["models:/recidivism/1"]
+
+    restored = apply("restored", "ACD_RESTORED", "2026-05-01")  # back on the calendar: open
+    assert key in restored["no_longer_excluded"]["strict"]
+    assert key not in registry.store.exclusions("strict")["arrest_key"].tolist()
+    assert registry.integrity_problems() == []  # the audit entries list what was dropped
+
+    again = retrain(
+        home, tiny_tables, "recidivism", as_of=AS_OF, overrides=QUICK, registry=registry
+    )
+    assert again.certified, again.reasons
+    assert key in index.used_keys("recidivism", again.version)
+    load_certified("recidivism", as_of=AS_OF, home=home, data=tiny_world)  # not refused
+
+    dismissed = apply("dismissed", "DISMISSAL", "2026-05-15")  # sealed again, recorded anew
+    assert key in dismissed["newly_excluded"]["strict"]
+    assert dismissed["decertified"] == [again.model_uri]

@@ -82,6 +82,7 @@ def test_a_dismissal_newly_excludes_the_arrest_and_reapplying_changes_nothing(
     assert first.exit_code == 0, first.output
     payload = json.loads(first.stdout)
     assert payload["newly_excluded"] == {"strict": [key], "statutory": [key]}
+    assert payload["no_longer_excluded"] == {"strict": [], "statutory": []}
     assert set(payload) >= {"newly_excluded", "decertified", "recertified", "refused"}
     second = json.loads(cli(*args).stdout)
     assert second["newly_excluded"] == {"strict": [], "statutory": []}
