@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
@@ -221,6 +222,7 @@ def new_event_issues(
     file_rows: np.ndarray | None = None,
     context_only: bool = True,
     context: EventContext | None = None,
+    history_rows: Mapping[str, int] | None = None,
 ) -> list[Issue]:
     """Validation issues of ``new`` court events joining the history (rows 1-based in ``new``).
 
@@ -235,7 +237,8 @@ def new_event_issues(
     decertifying the models that used it. The other checks' issues are those of a check
     of the whole history (``context_only=False``; the tests hold the two to the same
     issues). ``file_rows`` (1-based, one per row of ``new``) are the rows a repeated
-    ``EVENT_ID`` message names.
+    ``EVENT_ID`` message names; ``history_rows`` (:func:`rows_in_history`, covering the
+    new ids) saves looking them up in ``events`` again.
     """
     parts = [events] if recorded is None or recorded.empty else [events, recorded]
     known = arrests
@@ -249,7 +252,7 @@ def new_event_issues(
         i for i in _issues_of_new_rows(known, context_events, new) if (i.code, i.table) != duplicate
     ]
     rows = np.arange(1, len(new) + 1) if file_rows is None else np.asarray(file_rows)
-    return _duplicate_event_ids(events, recorded, new, rows) + issues
+    return _duplicate_event_ids(events, recorded, new, rows, history_rows) + issues
 
 
 def _issues_of_new_rows(arrests, events, new) -> list[Issue]:
@@ -264,8 +267,25 @@ def _issues_of_new_rows(arrests, events, new) -> list[Issue]:
     ]
 
 
+def rows_in_history(history_ids: pd.Series, ids) -> dict[str, int]:
+    """The 0-based row in ``history_ids`` of each of ``ids`` found there (first occurrence).
+
+    One probe of the history's millions of ids (about 0.1 s at ``nyc``) for a few ids:
+    ``events apply`` asks it once for the recorded and the new events' ids together.
+    """
+    shared = np.flatnonzero(isin(history_ids, ids))
+    rows: dict[str, int] = {}
+    for event_id, row in zip(history_ids.iloc[shared].tolist(), shared.tolist(), strict=True):
+        rows.setdefault(event_id, row)
+    return rows
+
+
 def _duplicate_event_ids(
-    events: pd.DataFrame, recorded: pd.DataFrame | None, new: pd.DataFrame, file_rows
+    events: pd.DataFrame,
+    recorded: pd.DataFrame | None,
+    new: pd.DataFrame,
+    file_rows,
+    history_rows: Mapping[str, int] | None = None,
 ) -> list[Issue]:
     """DUPLICATE_KEY issues of new rows whose ``EVENT_ID`` the history or an earlier row has.
 
@@ -273,10 +293,9 @@ def _duplicate_event_ids(
     or the file's own row.
     """
     ids = new["EVENT_ID"].reset_index(drop=True)
-    shared = np.flatnonzero(isin(events["EVENT_ID"], ids))  # few: probe, do not hash, 8M ids
-    found = position_in(ids, events["EVENT_ID"].iloc[shared])
-    in_history = np.full(len(ids), -1, dtype=np.int64)
-    in_history[found >= 0] = shared[found[found >= 0]]
+    if history_rows is None:
+        history_rows = rows_in_history(events["EVENT_ID"], ids)
+    in_history = np.array([history_rows.get(i, -1) for i in ids.tolist()], dtype=np.int64)
     in_home = np.zeros(len(ids), dtype=bool)
     if recorded is not None and not recorded.empty:
         in_home = isin(ids, recorded["EVENT_ID"]) & (in_history < 0)
@@ -327,11 +346,18 @@ class Registry:
         """
         return self._recorded(tables)[0]
 
-    def _recorded(self, tables: Tables) -> tuple[pd.DataFrame, set[str]]:
-        """``recorded_events`` and the ids of every recorded event, from one read."""
+    def _recorded(self, tables: Tables, also=()) -> tuple[pd.DataFrame, set[str], dict[str, int]]:
+        """``recorded_events``, the ids of every recorded event (one read), and more.
+
+        The third part is :func:`rows_in_history` of those ids and of ``also`` in the
+        data's events: one probe of its millions of ids for both.
+        """
+        base = tables["court_events"]
         payloads = self.store.recorded_payloads()
+        ids = [p["EVENT_ID"] for p in payloads]
+        history_rows = rows_in_history(base["EVENT_ID"], [*ids, *also])
         if not payloads:
-            return make_frame("court_events", []), set()
+            return make_frame("court_events", []), set(), history_rows
         recorded = make_frame("court_events", payloads)
         known = tables["arrests"]["ARREST_KEY"]
         strangers = recorded.loc[~isin(recorded["ARREST_KEY"], known), "ARREST_KEY"]
@@ -340,9 +366,8 @@ class Registry:
                 f"this home has recorded events for arrests not in {tables.directory} "
                 f"({', '.join(sorted(set(strangers))[:5])}); was it used with other data?"
             )
-        base = tables["court_events"]
-        missing = recorded[~isin(recorded["EVENT_ID"], base["EVENT_ID"])].reset_index(drop=True)
-        return missing, {p["EVENT_ID"] for p in payloads}
+        in_data = recorded["EVENT_ID"].isin(list(history_rows)).to_numpy()
+        return recorded[~in_data].reset_index(drop=True), set(ids), history_rows
 
     # --- evaluation ------------------------------------------------------------------------
     def evaluate(self, tables: Tables, as_of: date) -> RegistryResult:
@@ -495,14 +520,13 @@ class Registry:
         contract's ``court_events`` table), unknown arrests, repeated ``EVENT_ID``s, and
         impossible timelines once the events join the history already known.
         """
-        return self._read_event_file(tables, path, *self._recorded(tables))[0]
+        return self._read_event_file(tables, path)[0]
 
-    def _read_event_file(
-        self, tables: Tables, path: Path, recorded: pd.DataFrame, recorded_ids: set[str]
-    ) -> tuple[pd.DataFrame, EventContext]:
-        """``read_event_file`` given the home's recorded events (``_recorded``).
+    def _read_event_file(self, tables: Tables, path: Path) -> tuple[pd.DataFrame, EventContext]:
+        """``read_event_file`` and the :class:`EventContext` the events were checked in.
 
-        Returns the events and the :class:`EventContext` they were checked in.
+        The home's recorded events are read once the file's ids are known, so that one
+        probe of the data's millions of event ids serves both (``_recorded``).
         """
         path = Path(path)
         fmt = path.suffix.lower().lstrip(".")
@@ -512,6 +536,7 @@ class Registry:
         new = read_table("court_events", path, fmt, report)
         context = None
         if new is not None and report.valid:
+            recorded, recorded_ids, history_rows = self._recorded(tables, also=new["EVENT_ID"])
             # one context for all the file's events, so that ``apply_events`` re-evaluates
             # the persons they touch from it; a wider context than the fresh events' own
             # checks them the same (the rows it adds are other arrests and dockets)
@@ -528,6 +553,7 @@ class Registry:
                 recorded=recorded,
                 file_rows=file_rows,
                 context=context,
+                history_rows=history_rows,
             )
             for issue in issues:
                 row = None if issue.row is None else int(file_rows[issue.row - 1])
@@ -546,8 +572,7 @@ class Registry:
         nothing the second time. Only the persons the events touch are re-evaluated: a
         person's status never depends on other people's rows.
         """
-        recorded, recorded_ids = self._recorded(tables)
-        new, context = self._read_event_file(tables, path, recorded, recorded_ids)
+        new, context = self._read_event_file(tables, path)
         keys = new["ARREST_KEY"].drop_duplicates()
         # the touched persons' arrests and events, before and after, from the context
         # the new events were checked in: the history is scanned once for both
