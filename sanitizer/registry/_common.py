@@ -22,6 +22,7 @@ from ..tables._schema import (
     DISPOSITIONS,
     EVENT_TYPES,
     NOTICE_ACTIONS,
+    NOTICE_STATUTE_PATTERN,
     OFFENSE_CLASSES,
     ORDER_KINDS,
     SCHEMA,
@@ -77,6 +78,12 @@ FAVOURABLE = {
     "POLICE_DECLINE": "(3)(j)",
     "ACD": "(3)(b)",  # the deemed dismissal of an ACD that ran its course
 }
+#: Terminations a timely People's appeal suspends (160.50(3)(b), (d), (e), (f): "the People
+#: did not appeal or lost"); an acquittal (c), an appellate dismissal (a, a DISMISSAL under
+#: CPL art. 470), a habeas discharge (g) and the certifications (h)/(i)/(j) are not.
+PEOPLE_APPEALABLE = frozenset(
+    {"DISMISSAL", "ACD", "TRIAL_ORDER_DISMISSAL", "VERDICT_SET_ASIDE", "JUDGMENT_VACATED"}
+)
 CRIME_CLASSES = frozenset(
     {"MISDEMEANOR", "FELONY_A", "FELONY_B", "FELONY_C", "FELONY_D", "FELONY_E"}
 )
@@ -92,7 +99,7 @@ K_VI = frozenset({"PL 222.10", "PL 222.15", "PL 222.25", "PL 222.45"})
 LEGACY_MARIJUANA_ACD = r"170\.56|210\.46"
 SUPERIOR_COURT_ACD = r"215\.40"
 APPEAL_DISMISSAL = r"(?:^|\D)470\.\d"
-NOTICE_STATUTE_RE = r"160\.(5[05789])"
+NOTICE_STATUTE_RE = NOTICE_STATUTE_PATTERN
 
 # --- notes appended to reasons (bit flags) ------------------------------------------
 NOTE_CHARGE_LEVEL = 1

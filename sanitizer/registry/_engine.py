@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ._common import (
+    APPEAL_DISMISSAL,
     ART_221_EFFECTIVE,
     CPL_160_55_EFFECTIVE,
     CRIME_CLASSES,
@@ -52,6 +53,7 @@ from ._common import (
     NOTE_CHARGE_LEVEL,
     NOTE_CSA_RESET,
     PENDING_STATUSES,
+    PEOPLE_APPEALABLE,
     PL_240_37_REPEAL,
     RANK,
     RESEALING_STATUSES,
@@ -387,11 +389,20 @@ class _Ctx:
         return self.secc.lut(lut, False)[self.sec]
 
 
+def _denial_after(c: _Ctx, day: np.ndarray):
+    """Per docket: the first SEALING_DENIED_IJ dated on or after ``day`` (NaT: none).
+
+    A denial applies to the termination it follows (``_rules``); returns (has, date, id).
+    """
+    ev = c.ev
+    i = ev.first(c.is_type("SEALING_DENIED_IJ") & (ev.date >= day[ev.docket]))
+    return i >= 0, c.date_at(i), c.id_at(i)
+
+
 def _orders(c: _Ctx) -> dict:
     ev = c.ev
     out = {}
     for name, mask in (
-        ("ij", c.is_type("SEALING_DENIED_IJ")),
         ("m50", c.order_is("SEAL_160_50_MOTION")),
         ("m55", c.order_is("SEAL_160_55_MOTION")),
         ("o59", c.order_is("SEAL_160_59")),
@@ -405,7 +416,6 @@ def _favourable(c: _Ctx, orders: dict):
     """Favourable terminations and ACDs: candidates, and the 160.50 sealing evidence."""
     ev, asof, config = c.ev, c.asof, c.config
     date = ev.date
-    has_ij, ij_date, ij_id = orders["ij"]
     has_m50, m50_date, m50_id = orders["m50"]
     cpl_col = ev.codes("CPL_SECTION")
     disp = ev.codes("DISPOSITION")
@@ -425,6 +435,14 @@ def _favourable(c: _Ctx, orders: dict):
     i_fav = ev.last(fav_ev & entire)
     i_acd = ev.last(acd_ev & entire)
     del fav_ev, acd_ev
+    # a dismissal as covered ends every favourable termination of the docket; a later
+    # conviction on the docket (a new trial) ends one made before it
+    i_cov = ev.last(c.disp_is("DISMISSED_AS_COVERED"))
+    has_cov = i_cov >= 0
+    conv_date = c.date_at(ev.last(c.is_type("CONVICTION")))
+    i_fav = np.where(has_cov | (conv_date > c.date_at(i_fav)), -1, i_fav)
+    i_acd = np.where(has_cov | (conv_date > c.date_at(i_acd)), -1, i_acd)
+    del conv_date
     has_fav, has_acd = i_fav >= 0, i_acd >= 0
     acd_date = c.date_at(i_acd)
     acd_cpl_raw = _pick(cpl_col, i_acd)
@@ -458,27 +476,47 @@ def _favourable(c: _Ctx, orders: dict):
         acd_id,
         acd_cpl,
     )
-    clock_acd = np.where(acd_pending & ~has_ij & ((acd_end >= c.cutoff) | has_m50), acd_end, NAT)
-    del acd_pending, acd_date, legacy
+    has_ij_acd = _denial_after(c, acd_date)[0]
+    clock_acd = np.where(
+        acd_pending & ~has_ij_acd & ((acd_end >= c.cutoff) | has_m50), acd_end, NAT
+    )
+    del acd_pending, legacy, has_ij_acd
 
+    # the sealing began at the earliest favourable termination (ties: the smaller EVENT_ID)
     fav_date, fav_id = c.date_at(i_fav), c.id_at(i_fav)
-    use_acd = acd_expired & (~has_fav | (acd_end > fav_date))
+    use_acd = acd_expired & (~has_fav | (acd_end < fav_date))
     tie = np.flatnonzero(acd_expired & has_fav & (acd_end == fav_date))
     if tie.size:
         id_col = as_arrow(c.inp.e["EVENT_ID"])
         acd_ids = id_col.take(pa.array(acd_id[tie])).to_pylist()
         fav_ids = id_col.take(pa.array(fav_id[tie])).to_pylist()
-        use_acd[tie] = [x > y for x, y in zip(acd_ids, fav_ids, strict=True)]
+        use_acd[tie] = [x < y for x, y in zip(acd_ids, fav_ids, strict=True)]
     has_t = has_fav | acd_expired
     t_date = np.where(use_acd, acd_end, fav_date)
+    t_event = np.where(use_acd, acd_date, fav_date)  # the DISPOSITION (the ACD's grant)
     t_id = np.where(use_acd, acd_id, fav_id)
-    t_type = np.where(use_acd, len(c.dispc.uniques), _pick(disp, i_fav))
-    t_cpl = np.where(use_acd, acd_cpl, _pick(cpl_col, i_fav))
+    fav_type, fav_cpl = _pick(disp, i_fav), _pick(cpl_col, i_fav)
+    t_type = np.where(use_acd, len(c.dispc.uniques), fav_type)
+    t_cpl = np.where(use_acd, acd_cpl, fav_cpl)
+    # only (b), (d), (e), (f) terminations are suspended by a People's appeal
+    appealable_lut = c.dispc.lut(
+        np.array([u in PEOPLE_APPEALABLE for u in c.dispc.uniques], dtype=bool), False
+    )
+    dismissal_lut = c.dispc.lut(
+        np.array([u == "DISMISSAL" for u in c.dispc.uniques], dtype=bool), False
+    )
+    on_appeal_lut = c.cplc.lut(
+        cpl_text.str.contains(APPEAL_DISMISSAL, regex=True).to_numpy(bool), False
+    )
+    appealable = use_acd | (
+        appealable_lut[fav_type] & ~(dismissal_lut[fav_type] & on_appeal_lut[fav_cpl])
+    )
     del use_acd, acd_end, acd_id, fav_date, fav_id, acd_cpl, acd_expired, has_fav, has_acd
+    del fav_type, fav_cpl, acd_date
     window_end = t_date + np.timedelta64(config.people_appeal_window_days, "D")
     i_app = ev.last(
         c.is_type("PEOPLE_APPEAL_FILED")
-        & has_t[ev.docket]
+        & (has_t & appealable)[ev.docket]
         & (date >= t_date[ev.docket])
         & (date <= window_end[ev.docket])
     )
@@ -509,6 +547,8 @@ def _favourable(c: _Ctx, orders: dict):
         t_type,
     )
     del app_pending, app_date, i_app
+    has_ij, ij_date, ij_id = _denial_after(c, np.where(has_t, t_event, NAT))
+    del t_event
     pre = t_date < c.cutoff
     needs_motion = live & pre & ~has_m50
     c.cands.add(
@@ -537,8 +577,7 @@ def _favourable(c: _Ctx, orders: dict):
     c50_trig = np.where(by_motion, m50_id, s_trig)
     del by_motion, pre, needs_motion, live, sealed_from, s_trig
 
-    i_cov = ev.last(c.disp_is("DISMISSED_AS_COVERED"))
-    c.cands.add(i_cov >= 0, "NOT_SEALED", c.date_at(i_cov), "COV", "COVERED", c.id_at(i_cov))
+    c.cands.add(has_cov, "NOT_SEALED", c.date_at(i_cov), "COV", "COVERED", c.id_at(i_cov))
     return clock_acd, favourable, (c50, c50_since, c50_trig, _rule("FAV_SEALED"), t_cpl, t_type)
 
 
@@ -566,7 +605,6 @@ class _Conviction:
 def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
     """Expungement and 160.55: candidates, and the 160.55 sealing evidence."""
     ev, n, asof, config = c.ev, c.n, c.asof, c.config
-    has_ij, ij_date, ij_id = orders["ij"]
     has_m55, m55_date, m55_id = orders["m55"]
     conv_date, conv_id = cv.date, cv.id
     cannabis = _pick(ev.flag("CANNABIS_ONLY"), cv.i_conv)
@@ -583,13 +621,8 @@ def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
         c.sec_is(lambda u: u == "PL 240.37") & (not config.pl_240_37_expunge_on_notice_only),
     ]
     del k_i_sec, cannabis
-    exp_rule = np.select(
-        conditions,
-        [_rule(r) for r in ("EXP_K_II", "EXP_K_III", "EXP_K_VI", "EXP_K_V", "EXP_K_I", "EXP_K_IV")],
-        -1,
-    )
-    exp_since = np.select(
-        conditions,
+    # every matching (k) paragraph proposes a date: the earliest wins (ties: list order)
+    k_since = np.stack(
         [
             np.full(n, MARIHUANA_2019),
             _nanmax(conv_date, np.full(n, MRTA)),
@@ -597,10 +630,20 @@ def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
             np.full(n, MRTA),
             _nanmax(conv_date, np.full(n, MARIHUANA_2019)),
             _nanmax(conv_date, np.full(n, PL_240_37_REPEAL)),
-        ],
-        NAT,
+        ]
     ).astype(_DAY)
+    matches = np.stack([np.asarray(m, bool) & np.ones(n, bool) for m in conditions])
+    matches &= ~np.isnat(k_since)
     del conditions
+    k_days = np.where(matches, k_since.view(np.int64), np.iinfo(np.int64).max)
+    pick = np.argmin(k_days, axis=0) if n else np.zeros(0, np.int64)
+    any_k = matches.any(axis=0)
+    k_codes = np.array(
+        [_rule(r) for r in ("EXP_K_II", "EXP_K_III", "EXP_K_VI", "EXP_K_V", "EXP_K_I", "EXP_K_IV")]
+    )
+    exp_rule = np.where(any_k, k_codes[pick], -1)
+    exp_since = np.where(any_k, k_since[pick, np.arange(n)], NAT).astype(_DAY)
+    del k_since, matches, k_days, pick, any_k
     has_cexp = cv.has & (exp_rule >= 0) & (exp_since <= asof)
     i_nexp = ev.first(c.action_is("EXPUNGE"))
     has_nexp, nexp_date = i_nexp >= 0, c.date_at(i_nexp)
@@ -632,6 +675,7 @@ def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
     pre55 = conv_date < CPL_160_55_EFFECTIVE
     v_motion = viol & pre55 & ~has_m55
     c.cands.add(v_motion, "MOTION_REQUIRED_PRE_EFFECTIVE", conv_date, "V55", "V55_MOTION", conv_id)
+    has_ij, ij_date, ij_id = _denial_after(c, np.where(viol, conv_date, NAT))
     v_ij = viol & ~v_motion & has_ij
     c.cands.add(v_ij, "SEALING_DENIED_IJ", _nanmax(conv_date, ij_date), "V55", "V55_IJ", ij_id)
     del v_ij
@@ -737,11 +781,17 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     p_keys = keys[p_order]
     p_start = start[p_order].astype(np.int64)
     p_person = c.d_person[p_order]
-    suffix = (
-        pd.Series(p_start[::-1]).groupby(p_person[::-1]).cummax().to_numpy()[::-1]
-        if p_order.size
-        else p_start
+    # and, for a reset to a conviction still being served, the latest such arrest (by key)
+    p_served = np.where(
+        p_start == NOT_STARTED.astype(np.int64), c.key_rank[c.d_arrest[p_order]], -1
     )
+    if p_order.size:
+        rev = pd.DataFrame({"s": p_start[::-1], "k": p_served[::-1]}).groupby(p_person[::-1])
+        suffixes = rev.cummax().to_numpy()[::-1]
+        suffix, suffix_served = suffixes[:, 0].copy(), suffixes[:, 1].copy()
+        del rev, suffixes
+    else:
+        suffix, suffix_served = p_start, p_served
     hit = np.searchsorted(p_keys, keys, side="left")
     del keys
     ok = csa & (hit < p_keys.size)
@@ -749,9 +799,12 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     ok &= p_person[hit_c] == c.d_person if p_keys.size else np.zeros(n, bool)
     own = start.astype(np.int64)
     reset = np.where(ok, np.maximum(own, suffix[hit_c] if p_keys.size else own), own)
+    served_rank = np.where(ok, suffix_served[hit_c] if p_keys.size else -1, -1)
     c.notes |= np.where(csa & (reset > own), NOTE_CSA_RESET, 0)
     reset = reset.astype(_DAY)
-    del hit, hit_c, ok, own, suffix, p_keys, p_start, p_person, p_order, p_idx, pool, start
+    own_started = start != NOT_STARTED
+    del hit, hit_c, ok, own, suffix, suffix_served, p_served, p_keys, p_start, p_person
+    del p_order, p_idx, pool, start
 
     # evaluation
     felony = c.clsc.lut(
@@ -767,11 +820,21 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     eligible = add_months(np.where(started, reset, NAT), 12 * years)
     eligible = _nanmax(_nanmax(eligible, np.full(n, CSA_OPERATIVE)), sup_end)
     eligible = np.where(started, eligible, NAT)
+    # own clock started, reset to a later conviction still being served: waiting on it
+    served = ~started & own_started
     rule = np.select(
-        [perm, ~started, supervised & np.isnat(sup_end), blocked, asof >= eligible],
+        [
+            perm,
+            ~started & ~own_started,
+            served,
+            supervised & np.isnat(sup_end),
+            blocked,
+            asof >= eligible,
+        ],
         [
             _rule("CSA_NEVER"),
             _rule("CSA_INCARCERATED"),
+            _rule("CSA_WAITING"),
             _rule("CSA_SUPERVISION"),
             _rule("CSA_PENDING"),
             _ELIGIBLE,
@@ -784,11 +847,12 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     )
     clock_csa = np.where(csa & (rule == _rule("CSA_WAITING")), eligible, NAT)
     person_c.add(is_elig, "CSA_ELIGIBLE_PENDING_NOTICE", eligible, "CSA", rule, cv.id)
-    detail = np.where(
-        (rule == _rule("CSA_PENDING")) & (blk_key >= 0),
-        c.arrest_by_rank[np.maximum(blk_key, 0)],
-        -1,
+    detail_rank = np.where(
+        rule == _rule("CSA_PENDING"),
+        blk_key,
+        np.where(served & ~perm, served_rank, -1),
     )
+    detail = np.where(detail_rank >= 0, c.arrest_by_rank[np.maximum(detail_rank, 0)], -1)
     person_c.add(csa & ~is_elig, "NOT_SEALED", cv.date, "CSA", rule, cv.id, detail=detail)
     return clock_csa, local_rank
 

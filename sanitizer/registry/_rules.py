@@ -11,9 +11,17 @@ Choices where SEALING_RULES.md is silent or ambiguous (each also said in a reaso
 listed in the report):
 
 * A docket's "favourable termination" is its latest entire-instrument favourable
-  DISPOSITION, or the deemed dismissal of an ACD that ran its course, whichever is later.
-  A People's appeal counts only if filed within ``people_appeal_window_days`` of it; if
-  the People win, the termination no longer counts.
+  DISPOSITION, or the deemed dismissal of an ACD that ran its course, whichever is
+  *earlier* (the sealing began then: an early dismissal during a running ACD seals from
+  the dismissal). A CONVICTION on the docket dated after the DISPOSITION (or after the
+  ACD's grant) supersedes it (a new trial; an ACD so ended is as if restored). A
+  DISMISSED_AS_COVERED on the docket ends every favourable termination and ACD of it.
+* A People's appeal counts only for the terminations of 160.50(3)(b), (d), (e), (f)
+  (``PEOPLE_APPEALABLE``: not an acquittal, a dismissal on appeal under CPL art. 470, a
+  habeas discharge or a certification), and only if filed within
+  ``people_appeal_window_days`` of it; if the People win, the termination no longer counts.
+* A SEALING_DENIED_IJ applies to the termination it follows: the first one dated on or
+  after the favourable DISPOSITION (the ACD's grant; the violation conviction for 160.55).
 * The latest CONVICTION, SENTENCE of a docket are the ones that count. A conviction without
   a SENTENCE starts its Clean Slate clock at the conviction date.
 * Incarceration starts with an incarcerating SENTENCE or a SUPERVISION_REVOKED; the clock
@@ -38,12 +46,17 @@ listed in the report):
   on or before it (the docket is then NOT_SEALED, or UNSEALED_160_58_REARREST for 160.58);
   EXPUNGE expunges whatever the statute.
 * DISMISSED_AS_COVERED gives NOT_SEALED (terminated, never sealed).
+* Expungement: every matching (3)(k) paragraph proposes a date; the earliest wins (ties:
+  the order (ii), (iii), (vi), (v), (i), (iv)).
+* A Clean Slate clock reset to a later conviction still being served (no RELEASE) is
+  CSA_WAITING naming that arrest, not CSA_INCARCERATED (kept for the docket's own sentence).
 * 160.50(3)(k)(i) uses the art. 221 start date 1977-07-29 [M]; (k)(iv) (PL 240.37), when
   computed at all, runs from 2021-02-02 [M].
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import NamedTuple
 
@@ -51,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from ._common import (
+    APPEAL_DISMISSAL,
     ART_221_EFFECTIVE,
     CPL_160_55_EFFECTIVE,
     CRIME_CLASSES,
@@ -69,6 +83,7 @@ from ._common import (
     NOTE_CHARGE_LEVEL,
     NOTE_CSA_RESET,
     PENDING_STATUSES,
+    PEOPLE_APPEALABLE,
     PL_240_37_REPEAL,
     RANK,
     RESEALING_STATUSES,
@@ -181,7 +196,10 @@ class _Docket:
         cfg, asof = self.config, self.asof
         a = self.arrest
         self.cands.append(Cand("OPEN", a.date, "OPEN", "OPEN"))
-        ij = self.first(lambda e: e.type == "SEALING_DENIED_IJ")
+
+        def denial_after(day):
+            """The interests-of-justice denial of a termination on ``day`` (on or after it)."""
+            return self.first(lambda e: e.type == "SEALING_DENIED_IJ" and e.date >= day)
 
         def order(kind):
             return self.first(lambda e: e.type == "COURT_ORDER" and e.order == kind)
@@ -192,6 +210,16 @@ class _Docket:
             order("SEAL_160_59"),
         )
         cutoff = np.datetime64(cfg.pre_1976_cutoff, "D")
+        conv = self.last(lambda e: e.type == "CONVICTION")
+        covered = self.last(lambda e: e.type == "DISPOSITION" and e.disp == "DISMISSED_AS_COVERED")
+
+        def superseded(day):
+            """Whether a favourable event of ``day`` no longer counts.
+
+            A dismissal as covered ends every favourable termination of the docket (never
+            sealed); a later conviction on the docket (a new trial) ends one made before it.
+            """
+            return covered is not None or (conv is not None and conv.date > day)
 
         # favourable terminations (160.50) and ACDs
         fav_types = set(FAVOURABLE) - {"ACD"}
@@ -204,9 +232,13 @@ class _Docket:
             self.notes |= NOTE_CHARGE_LEVEL
         fav = self.last(lambda e: e.type == "DISPOSITION" and e.disp in fav_types and e.entire)
         acd = self.last(lambda e: e.type == "DISPOSITION" and e.disp == "ACD_GRANTED" and e.entire)
-        terms = []
+        if fav is not None and superseded(fav.date):
+            fav = None
+        if acd is not None and superseded(acd.date):
+            acd = None
+        terms = []  # (sealing date, trigger id, type, CPL section, date of its event)
         if fav is not None:
-            terms.append((fav.date, fav.id, fav.disp, fav.cpl))
+            terms.append((fav.date, fav.id, fav.disp, fav.cpl, fav.date))
         if acd is not None:
             cpl = acd.cpl or ""
             legacy = bool(pd.Series([cpl]).str.contains(r"170\.56|210\.46").iloc[0])
@@ -228,16 +260,22 @@ class _Docket:
             if not restored and asof < end:
                 rule = "ACD_PENDING_LEGACY" if legacy else "ACD_PENDING"
                 self.cands.append(Cand("ACD_PENDING", acd.date, "ACD", rule, acd.id, acd_cpl))
-                if ij is None and (end >= cutoff or motion50 is not None):
+                if denial_after(acd.date) is None and (end >= cutoff or motion50 is not None):
                     self.clock_acd = end
             elif not restored:
-                terms.append((end, acd.id, "ACD", acd_cpl))
+                terms.append((end, acd.id, "ACD", acd_cpl, acd.date))
         computed50 = None
         if terms:
-            t_date, t_id, t_type, t_cpl = max(terms, key=lambda t: (t[0], t[1]))
+            # the sealing began at the earliest favourable termination
+            t_date, t_id, t_type, t_cpl, t_event = min(terms, key=lambda t: (t[0], t[1]))
             window = t_date + np.timedelta64(cfg.people_appeal_window_days, "D")
-            appeal = self.last(
-                lambda e: e.type == "PEOPLE_APPEAL_FILED" and t_date <= e.date <= window
+            appealable = t_type in PEOPLE_APPEALABLE and not (
+                t_type == "DISMISSAL" and re.search(APPEAL_DISMISSAL, t_cpl or "")
+            )
+            appeal = (
+                self.last(lambda e: e.type == "PEOPLE_APPEAL_FILED" and t_date <= e.date <= window)
+                if appealable
+                else None
             )
             sealed_from, trig, live = t_date, t_id, True
             if appeal is not None:
@@ -260,6 +298,7 @@ class _Docket:
                     live = False
                 else:
                     sealed_from, trig = decision.date, decision.id
+            ij = denial_after(t_event)
             if live:
                 self.favourable = True
                 if t_date < cutoff and motion50 is None:
@@ -287,38 +326,40 @@ class _Docket:
                         "SEALED_160_50", since, "S50", "FAV_SEALED", trig, t_cpl, t_type
                     )
 
-        covered = self.last(lambda e: e.type == "DISPOSITION" and e.disp == "DISMISSED_AS_COVERED")
         if covered is not None:
             self.cands.append(Cand("NOT_SEALED", covered.date, "COV", "COVERED", covered.id))
 
         # convictions
-        conv = self.last(lambda e: e.type == "CONVICTION")
         self.conv = conv
         computed55 = None
         computed_exp = None
         if conv is not None:
             sec, cls = conv.section, conv.cls
-            rule = None
+            # every (k) paragraph that matches proposes a date: the earliest wins
+            k_rules = []
             if sec in K_II and conv.date < MARIHUANA_2019:
-                since, rule = MARIHUANA_2019, "EXP_K_II"
-            elif sec in K_III:
-                since, rule = max(conv.date, MRTA), "EXP_K_III"
-            elif sec in K_VI:
-                since, rule = conv.date, "EXP_K_VI"
-            elif sec in K_V and conv.cannabis and conv.date < MRTA:
-                since, rule = MRTA, "EXP_K_V"
-            elif (
+                k_rules.append((MARIHUANA_2019, "EXP_K_II"))
+            if sec in K_III:
+                k_rules.append((max(conv.date, MRTA), "EXP_K_III"))
+            if sec in K_VI:
+                k_rules.append((conv.date, "EXP_K_VI"))
+            if sec in K_V and conv.cannabis and conv.date < MRTA:
+                k_rules.append((MRTA, "EXP_K_V"))
+            if (
                 sec is not None
                 and (sec.startswith("PL 220.") or sec == "PL 240.36")
                 and conv.cannabis
                 and conv.date < ART_221_EFFECTIVE
                 and cls in ("MISDEMEANOR", "VIOLATION")
             ):
-                since, rule = max(conv.date, MARIHUANA_2019), "EXP_K_I"
-            elif sec == "PL 240.37" and not cfg.pl_240_37_expunge_on_notice_only:
-                since, rule = max(conv.date, PL_240_37_REPEAL), "EXP_K_IV"
-            if rule is not None and since <= asof:
-                computed_exp = Cand("EXPUNGED_160_50_5", since, "EXP", rule, conv.id)
+                k_rules.append((max(conv.date, MARIHUANA_2019), "EXP_K_I"))
+            if sec == "PL 240.37" and not cfg.pl_240_37_expunge_on_notice_only:
+                k_rules.append((max(conv.date, PL_240_37_REPEAL), "EXP_K_IV"))
+            if k_rules:
+                # ties: the first in the order above
+                since, rule = min(k_rules, key=lambda k: k[0])
+                if since <= asof:
+                    computed_exp = Cand("EXPUNGED_160_50_5", since, "EXP", rule, conv.id)
             dwai = sec == DWAI
             sent = self.last(lambda e: e.type == "SENTENCE")
             self.sent = sent
@@ -339,7 +380,7 @@ class _Docket:
                             "MOTION_REQUIRED_PRE_EFFECTIVE", conv.date, "V55", "V55_MOTION", conv.id
                         )
                     )
-                elif ij is not None:
+                elif (ij := denial_after(conv.date)) is not None:
                     self.cands.append(
                         Cand("SEALING_DENIED_IJ", max(conv.date, ij.date), "V55", "V55_IJ", ij.id)
                     )
@@ -530,7 +571,7 @@ def evaluate_person(arrests: list[_Arrest], events_by_arrest, asof, config) -> l
         and any(d.local_best().status in PENDING_STATUSES for d in dockets[a.key])
     ]
     pool = [
-        (d.conv.date, d.start)
+        (d.conv.date, d.start, a.key)
         for a in known
         for d in dockets[a.key]
         if d.conv is not None
@@ -552,7 +593,8 @@ def evaluate_person(arrests: list[_Arrest], events_by_arrest, asof, config) -> l
 
 def _clean_slate(d: _Docket, a: _Arrest, pool, pending, asof) -> None:
     conv, sent = d.conv, d.sent
-    reset = max([d.start] + [s for c_date, s in pool if c_date >= conv.date])
+    later = [(s, key) for c_date, s, key in pool if c_date >= conv.date]
+    reset = max([d.start] + [s for s, _ in later])
     if reset > d.start:
         d.notes |= NOTE_CSA_RESET
     dwai = conv.section == DWAI
@@ -569,8 +611,12 @@ def _clean_slate(d: _Docket, a: _Arrest, pool, pending, asof) -> None:
     rule, detail = None, None
     if perm:
         rule = "CSA_NEVER"
-    elif not started:
+    elif not started and d.start == NOT_STARTED:
         rule = "CSA_INCARCERATED"
+    elif not started:
+        # this conviction's own clock started, but the reset rule ties it to a later
+        # conviction whose sentence is still being served (no RELEASE yet): name that arrest
+        rule, detail = "CSA_WAITING", max(key for s, key in later if s == NOT_STARTED)
     elif supervised and sup_end is None:
         rule = "CSA_SUPERVISION"
     elif blocker is not None:

@@ -45,6 +45,10 @@ MSG_BAD_TIME = "expected a time HH:MM:SS, got {received!r}"
 MSG_REQUIRED = "value is required but empty"
 MSG_REQUIRED_FOR_TYPE = "{column} is required when EVENT_TYPE is {event_type} but empty"
 MSG_BAD_VOCAB = "{received!r} is not one of {allowed}"
+MSG_NOTICE_STATUTE = (
+    "{received!r} names no statute a {action} NOTICE can apply; expected CPL 160.50, 160.55, "
+    "160.57, 160.58 or 160.59"
+)
 MSG_DUPLICATE_KEY = "key {key} already appears at row {first_row}"
 MSG_DANGLING = "{value!r} not found in {target_table}.{target_column}"
 MSG_MORE_ROWS = "... and {more:,} more rows with the same problem ({code} in {table}.{column})"

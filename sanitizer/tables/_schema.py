@@ -37,6 +37,7 @@ __all__ = [
     "PURPOSES",
     "PERMITTED_ACTIONS",
     "EVENT_TYPE_REQUIRES",
+    "NOTICE_STATUTE_PATTERN",
     "LIST_SEPARATOR",
     "WILDCARD",
 ]
@@ -148,6 +149,9 @@ EVENT_TYPE_REQUIRES = {
     "COURT_ORDER": ("ORDER_KIND",),
     "NOTICE": ("NOTICE_ACTION", "NOTICE_STATUTE"),
 }
+#: What a SEAL or UNSEAL NOTICE's ``NOTICE_STATUTE`` must name (searched anywhere in the
+#: text): CPL 160.50, 160.55, 160.57, 160.58 or 160.59. The group is the statute's key.
+NOTICE_STATUTE_PATTERN = r"160\.(5[05789])"
 
 # --- column and table definitions ---------------------------------------------------
 #: Column kinds and what a valid cell looks like in CSV text.

@@ -19,7 +19,13 @@ from . import _issues as msg
 from ._arrow import arrow_strings, isin, lookup, value_set
 from ._issues import MAX_ROWS_PER_PROBLEM, ValidationReport
 from ._read import Tables, locate_tables, read_table
-from ._schema import EVENT_TYPE_REQUIRES, LIST_SEPARATOR, SCHEMA, WILDCARD
+from ._schema import (
+    EVENT_TYPE_REQUIRES,
+    LIST_SEPARATOR,
+    NOTICE_STATUTE_PATTERN,
+    SCHEMA,
+    WILDCARD,
+)
 
 __all__ = ["validate_directory", "read_tables", "check_frames"]
 
@@ -179,6 +185,30 @@ def _check_event_fields(events: pd.DataFrame, report: ValidationReport) -> None:
                     for _ in rows
                 ),
             )
+
+    _check_notice_statutes(events, report)
+
+
+def _check_notice_statutes(events: pd.DataFrame, report: ValidationReport) -> None:
+    """A SEAL or UNSEAL NOTICE must name a statute the registry knows (what it refuses)."""
+    sealing = (
+        (events["EVENT_TYPE"] == "NOTICE") & events["NOTICE_ACTION"].isin(["SEAL", "UNSEAL"])
+    ).fillna(False)
+    statute = events["NOTICE_STATUTE"]
+    known = statute.astype("str").str.extract(NOTICE_STATUTE_PATTERN, expand=False).notna()
+    bad = sealing & statute.notna() & ~known
+    rows = np.flatnonzero(bad.to_numpy(dtype=bool))
+    shown = rows[:MAX_ROWS_PER_PROBLEM]
+    report.row_errors(
+        "BAD_VALUE",
+        "court_events",
+        "NOTICE_STATUTE",
+        rows,
+        (
+            msg.MSG_NOTICE_STATUTE.format(received=v, action=a)
+            for v, a in zip(statute.iloc[shown], events["NOTICE_ACTION"].iloc[shown], strict=True)
+        ),
+    )
 
 
 def docket_keys(events: pd.DataFrame) -> pd.Series:

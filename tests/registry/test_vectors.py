@@ -356,3 +356,159 @@ def test_vector_16_people_appeal_lost(engine):
     check(row, "APPEAL_PENDING", None, "2023-05-20")
     assert row["excluded_strict"] and not row["excluded_statutory"]
     check(one(engine, arr, ev, "2024-02-01"), "SEALED_160_50", "CPL 160.50(3)(b)", "2024-02-01")
+
+
+# --- reviewer's defects (each failed on registry-rules/1.0.0) ------------------------------
+
+
+def disp(kind, date, **kw):
+    return {"EVENT_TYPE": "DISPOSITION", "DISPOSITION": kind, "EVENT_DATE": date, **kw}
+
+
+@ENGINES
+@pytest.mark.parametrize(
+    "kind, statute",
+    [
+        ("ACQUITTAL", "CPL 160.50(3)(c)"),
+        ("NO_TRUE_BILL", "CPL 160.50(3)(h)"),
+        ("DECLINE_PROSECUTE", "CPL 160.50(3)(i)"),
+        ("POLICE_DECLINE", "CPL 160.50(3)(j)"),
+    ],
+)
+def test_peoples_appeal_does_not_suspend_acquittals_or_certifications(engine, kind, statute):
+    arr = arrests({"ARREST_DATE": "2023-01-01"})
+    filed = events(
+        disp(kind, "2023-05-01"), {"EVENT_TYPE": "PEOPLE_APPEAL_FILED", "EVENT_DATE": "2023-05-20"}
+    )
+    decided = events(
+        disp(kind, "2023-05-01"),
+        {"EVENT_TYPE": "PEOPLE_APPEAL_FILED", "EVENT_DATE": "2023-05-20"},
+        {"EVENT_TYPE": "APPEAL_DECIDED", "FOR_PEOPLE": True, "EVENT_DATE": "2023-09-20"},
+    )
+    for ev in (filed, decided):
+        row = one(engine, arr, ev, "2025-06-01")
+        check(row, "SEALED_160_50", statute, "2023-05-01")
+        assert row["excluded_strict"] and row["excluded_statutory"]
+
+
+@ENGINES
+def test_peoples_appeal_still_suspends_a_trial_order_of_dismissal(engine):
+    arr = arrests({"ARREST_DATE": "2023-01-01"})
+    ev = events(
+        disp("TRIAL_ORDER_DISMISSAL", "2023-05-01"),
+        {"EVENT_TYPE": "PEOPLE_APPEAL_FILED", "EVENT_DATE": "2023-05-20"},
+        {"EVENT_TYPE": "APPEAL_DECIDED", "FOR_PEOPLE": True, "EVENT_DATE": "2023-09-20"},
+    )
+    check(one(engine, arr, ev, "2023-06-01"), "APPEAL_PENDING", None, "2023-05-20")
+    row = one(engine, arr, ev, "2023-10-01")
+    check(row, "OPEN", None, "2023-01-01")
+    assert not row["excluded_strict"]
+
+
+@ENGINES
+def test_pl_220_03_cannabis_misdemeanour_expunged_from_the_earliest_k_rule(engine):
+    arr = arrests({"ARREST_DATE": "1975-01-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "MISDEMEANOR",
+            "PENAL_LAW_SECTION": "PL 220.03",
+            "CANNABIS_ONLY": True,
+            "DRUG_ART220": True,
+            "EVENT_DATE": "1975-06-01",
+        }
+    )
+    for as_of in ("2020-06-01", "2024-01-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "EXPUNGED_160_50_5", "CPL 160.50(3)(k)(i)", "2019-08-28")
+        assert row["excluded_strict"] and row["excluded_statutory"]
+    check(one(engine, arr, ev, "2019-08-27"), "NOT_SEALED", None, "1975-06-01")
+
+
+@ENGINES
+def test_retrial_conviction_after_verdict_set_aside_is_judged_on_the_conviction(engine):
+    arr = arrests({"ARREST_DATE": "2015-01-01"})
+    conv = {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "MISDEMEANOR"}
+    ev = events(
+        {**conv, "EVENT_DATE": "2015-06-01"},
+        disp("VERDICT_SET_ASIDE", "2015-07-01", CPL_SECTION="CPL 330.30"),
+        {**conv, "EVENT_DATE": "2016-01-01"},
+        {"EVENT_TYPE": "SENTENCE", "INCARCERATION": True, "EVENT_DATE": "2016-02-01"},
+    )
+    check(one(engine, arr, ev, "2015-12-31"), "SEALED_160_50", "CPL 160.50(3)(e)", "2015-07-01")
+    row = one(engine, arr, ev, "2025-06-01")
+    check(row, "NOT_SEALED", None, "2016-01-01")
+    assert not row["excluded_strict"] and not row["excluded_statutory"]
+
+
+@ENGINES
+def test_acd_then_dismissed_as_covered_is_never_sealed(engine):
+    arr = arrests({"ARREST_DATE": "2022-01-01"})
+    ev = events(disp("ACD_GRANTED", "2022-03-01"), disp("DISMISSED_AS_COVERED", "2022-05-01"))
+    check(one(engine, arr, ev, "2022-04-01"), "ACD_PENDING", None, "2022-03-01")
+    for as_of in ("2022-06-01", "2025-06-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "NOT_SEALED", None, "2022-05-01")
+        assert not row["excluded_strict"] and not row["excluded_statutory"]
+        assert pd.isna(row["seals_on"])
+
+
+@ENGINES
+def test_early_dismissal_during_an_acd_keeps_its_since_on_replay(engine):
+    arr = arrests({"ARREST_DATE": "2022-01-01"})
+    ev = events(disp("ACD_GRANTED", "2022-03-01"), disp("DISMISSAL", "2022-04-01"))
+    for as_of in ("2022-05-01", "2022-09-01", "2023-05-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "SEALED_160_50", "CPL 160.50(3)(b)", "2022-04-01")
+        assert row["excluded_strict"] and row["excluded_statutory"]
+
+
+@ENGINES
+def test_ij_denial_does_not_block_a_later_termination(engine):
+    arr = arrests({"ARREST_DATE": "2015-01-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "VIOLATION",
+            "PENAL_LAW_SECTION": "PL 240.20",
+            "EVENT_DATE": "2015-06-01",
+        },
+        {"EVENT_TYPE": "SEALING_DENIED_IJ", "EVENT_DATE": "2015-06-10"},
+        disp("JUDGMENT_VACATED", "2020-01-01", CPL_SECTION="CPL 440.10"),
+    )
+    row = one(engine, arr, ev, "2019-12-31")
+    check(row, "SEALING_DENIED_IJ", None, "2015-06-10")
+    assert not row["excluded_strict"]
+    row = one(engine, arr, ev, "2025-06-01")
+    check(row, "SEALED_160_50", "CPL 160.50(3)(f)", "2020-01-01")
+    assert row["excluded_strict"] and row["excluded_statutory"]
+
+
+@ENGINES
+def test_clock_reset_to_another_arrests_sentence_names_that_arrest(engine):
+    arr = arrests(
+        {"ARREST_DATE": "2015-01-01", "PERSON_ID": "P9"},
+        {"ARREST_DATE": "2019-01-01", "PERSON_ID": "P9", "LAW_CAT_CD": "F"},
+    )
+    ev = events(
+        {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "MISDEMEANOR", "EVENT_DATE": "2015-02-01"},
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "FELONY_C",
+            "EVENT_DATE": "2019-06-01",
+        },
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "SENTENCE",
+            "INCARCERATION": True,
+            "EVENT_DATE": "2019-06-01",
+        },
+    )
+    out = engine(arr, ev, "2025-06-01").by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A1"], "NOT_SEALED", None, "2015-02-01")
+    assert not out.loc["A1", "excluded_strict"] and pd.isna(out.loc["A1", "seals_on"])
+    assert "no RELEASE yet" not in out.loc["A1", "reason"]
+    assert "Related: A2" in out.loc["A1", "reason"]
+    assert "restarted with a later conviction" in out.loc["A1", "reason"]
+    assert "no RELEASE yet" in out.loc["A2", "reason"]  # A2's own sentence is being served

@@ -197,3 +197,18 @@ def test_read_tables_raises_bad_input_naming_the_problem(frames, write):
 def test_not_a_directory(tmp_path):
     report, tables = validate_directory(tmp_path / "nope")
     assert not report.valid and tables is None
+
+
+def test_unknown_notice_statute_is_a_bad_value(frames, write, fmt):
+    events = frames["court_events"]
+    events.loc[0, ["EVENT_TYPE", "NOTICE_ACTION", "NOTICE_STATUTE"]] = [
+        "NOTICE",
+        "SEAL",
+        "CPL 160.56",
+    ]
+    events.loc[0, "DISPOSITION"] = None
+    report, _ = validate_directory(write(frames, fmt))
+    assert codes(report) == {("BAD_VALUE", "court_events", "NOTICE_STATUTE", 1)}
+    assert "'CPL 160.56'" in report.errors[0].message
+    with pytest.raises(BadInput, match=r"court_events\.NOTICE_STATUTE row 1"):
+        read_tables(write(frames, fmt, name="again"))
