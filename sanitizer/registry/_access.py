@@ -15,9 +15,20 @@ granted or denied.
 - SUBJECT_ONLY (expunged) is shown only to the subject asking for themselves.
 
 Every grant must name the requester, cover the subject (by arrest or person) and the
-record type, be inside its effective window (a grant without expiry is invalid), match the
-requester's purpose and, when it has one, the case number. Category-wide grants (``*`` or
-empty scopes) are refused outright (*Katherine B. v Cataldo*, 5 NY3d 196).
+record type, be inside its effective window (a grant without expiry is invalid; none is
+effective before its ISSUED_AT), match the requester's purpose and, when it has one, the
+case number. Category-wide grants (``*`` or empty scopes) are refused outright
+(*Katherine B. v Cataldo*, 5 NY3d 196). A request that names a grant is denied unless the
+grant passes every check, whatever the record's regime; the sealed dockets of an arrest are
+decided one by one on their own regime (``Registry.show_record``).
+
+A decision carries two reasons: ``reason``, precise, for the audit log (status, statute,
+person), and ``public_reason``, what the requester is told: it never names the record's
+status, statute, regime or person, and a denial reads the same for an unknown arrest as for
+a sealed or expunged one (CPL 160.60).
+
+Not checked yet: the precondition of the supervision bases (PAROLE_SUPERVISION,
+PROBATION_SUPERVISION_ARREST_DURING; SEALING_RULES.md step 3, "supervision record").
 """
 
 from __future__ import annotations
@@ -80,17 +91,32 @@ _EX_PARTE_ORDERS = {"CPL_160_50_1_d_ii_EX_PARTE_ORDER", "CPL_160_55_1_d_ii_EX_PA
 _SUPERIOR_COURTS = {"SUPREME", "COUNTY"}
 _LOCAL_COURTS = {"DISTRICT", "CITY", "NYC_CRIMINAL"}
 
-# Reasons: module constants so that tests match the same text.
+# Reasons: module constants so that tests match the same text. ``R_*`` are the precise
+# reasons written to the audit log for the compliance reviewer (they may name the status,
+# statute, regime and person); ``P_*`` are what the requester is told. A requester's reason
+# never depends on whether or how the arrest is sealed, nor on whether it exists (CPL 160.60:
+# a sealed arrest is a nullity): an unknown arrest and a sealed one answer alike.
 R_UNRESTRICTED = "record is not sealed ({status}); shown without a grant, access audited"
+R_UNRESTRICTED_GRANT = (
+    "record is not sealed ({status}); grant {grant_id} ({basis}) is valid for this request; "
+    "access audited"
+)
 R_UNKNOWN_ARREST = "no arrest {arrest_key!r} in the data; denied"
+R_NOT_YET = "arrest {arrest_key!r} is dated {arrest_date}, after the as-of date {as_of}; denied"
 R_SUBJECT = "expunged record shown to its subject on their own request"
 R_EXPUNGED = "expunged record (CPL 160.50(5)): only its subject may see it; denied"
 R_NO_GRANT = "record is sealed under {statute} ({regime}); no grant given; denied by default"
+R_REGIME = "record has access regime {regime!r}, which the gate does not know; denied by default"
 R_GRANT_NOT_FOUND = "grant {grant_id!r} does not exist; denied"
 R_GRANTED = "granted under {grant_id} ({basis}) for {purpose}"
 R_GRANTED_LE = "granted under {grant_id} (LE_DUTY_STATUTORY, {statute}); purpose logged: {purpose}"
 R_STATUS = "grant {grant_id} is {status}, not ACTIVE; denied"
 R_NO_EXPIRY = "grant {grant_id} has no expiry date; a grant without expiry is invalid; denied"
+R_NO_ISSUED = "grant {grant_id} has no issue date (ISSUED_AT); denied"
+R_NOT_ISSUED = (
+    "grant {grant_id} is issued on {issued}, after {as_of}; a grant is never effective before "
+    "it is issued; denied"
+)
 R_WINDOW = "grant {grant_id} is effective {start} to {end}, not on {as_of}; denied"
 R_CATEGORY_WIDE = (
     "grant {grant_id} is category-wide (scope '*' or empty); access to sealed records must "
@@ -108,6 +134,7 @@ R_NO_CASE = (
     "(--case-no); denied"
 )
 R_BASIS = "basis {basis} of grant {grant_id} does not open records sealed under {statute}; denied"
+R_BASIS_UNKNOWN = "basis {basis!r} of grant {grant_id} is not a basis the gate knows; denied"
 R_BASIS_PURPOSE = "basis {basis} serves {expected}, not {purpose}; denied"
 R_COURT = (
     "grant {grant_id} is an ex parte order of a {court_type} court that did not seal the "
@@ -119,6 +146,20 @@ R_DEIDENTIFIED = (
     "grant {grant_id} is for de-identified research (CPL 160.57(1)(d)(xii)): identifying "
     "information must be removed, and a record view is identified; denied"
 )
+
+#: What the requester is told when no grant is named and nothing may be shown: the same
+#: for an unknown arrest, a sealed one and an expunged one.
+P_NO_ACCESS = (
+    "arrest {arrest_key!r}: no record can be shown to {requester!r} for {purpose} without a "
+    "valid grant; denied"
+)
+#: A grant valid in itself and naming the arrest, which still opens nothing of it (its basis
+#: does not fit the record, the record is expunged, or there is no such arrest).
+P_NOT_OPEN = "grant {grant_id} does not open the records of arrest {arrest_key!r}; denied"
+P_SCOPE = "arrest {arrest_key!r} is outside the scope of grant {grant_id}; denied"
+P_SHOWN = "record shown; any sealed part of it only under a valid grant; access audited"
+P_SHOWN_GRANT = "record shown under grant {grant_id}; access audited"
+P_SUBJECT = "record shown to its subject on their own request; access audited"
 
 
 @dataclass(frozen=True)
@@ -136,7 +177,11 @@ class AccessRequest:
 
 @dataclass(frozen=True)
 class AccessDecision:
-    """The gate's answer: granted or not, the reason in words, and what it was based on."""
+    """The gate's answer: granted or not, the reason in words, and what it was based on.
+
+    ``reason`` is the precise reason, for the audit log only (it may name the status,
+    statute, regime and person); ``public_reason`` is what the requester is told.
+    """
 
     granted: bool
     reason: str
@@ -145,6 +190,7 @@ class AccessDecision:
     access_regime: str | None = None
     grant_id: str | None = None
     basis: str | None = None
+    public_reason: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -170,26 +216,47 @@ def statute_section(statute: str | None) -> str | None:
     return match.group(0) if match else statute
 
 
-def _grant_problem(request: AccessRequest, record: Mapping, grant: Mapping) -> str | None:
-    """Why this grant does not open this record for this request, or None if it does."""
+def _basis_purposes() -> dict[str, str | None]:
+    """The purpose each basis serves: the same under every statute that accepts it."""
+    out: dict[str, str | None] = {}
+    for allowed in BASES_BY_STATUTE.values():
+        for basis, purpose in allowed.items():
+            if out.setdefault(basis, purpose) != purpose:  # pragma: no cover - table error
+                raise AssertionError(f"basis {basis} serves two purposes")
+    return out
+
+
+_BASIS_PURPOSE = _basis_purposes()
+#: Regimes that a grant with a compatible basis opens.
+_GRANT_REGIMES = {"COURT_ORDER_ONLY", "LE_DUTY_PERMITTED"}
+
+
+def _own_problem(request: AccessRequest, grant: Mapping) -> str | None:
+    """Why this grant is not valid for this request, whatever the record: or None.
+
+    Only the grant and the request are read, so the answer (shown to the requester) can
+    say nothing about the record: whether it exists, is sealed, or how.
+    """
     gid = grant["GRANT_ID"]
-    statute = statute_section(record.get("statute"))
     if grant["STATUS"] != "ACTIVE":
         return R_STATUS.format(grant_id=gid, status=grant["STATUS"])
+    issued = _date(grant.get("ISSUED_AT"))
     start, end = _date(grant.get("EFFECTIVE_FROM")), _date(grant.get("EXPIRES_AT"))
     if end is None:
         return R_NO_EXPIRY.format(grant_id=gid)
-    if (start is not None and request.as_of < start) or request.as_of > end:
+    if issued is None:
+        return R_NO_ISSUED.format(grant_id=gid)
+    if request.as_of < issued:
+        return R_NOT_ISSUED.format(grant_id=gid, issued=issued, as_of=request.as_of)
+    # never effective before it was issued, whatever EFFECTIVE_FROM says
+    start = issued if start is None else max(start, issued)
+    if request.as_of < start or request.as_of > end:
         return R_WINDOW.format(grant_id=gid, start=start, end=end, as_of=request.as_of)
     arrests, persons = _items(grant.get("SCOPE_ARREST_KEYS")), _items(grant.get("SCOPE_PERSON_IDS"))
     if WILDCARD in arrests or WILDCARD in persons or not (arrests or persons):
         return R_CATEGORY_WIDE.format(grant_id=gid)
     if request.requester not in _items(grant.get("GRANTEE_IDS")):
         return R_REQUESTER.format(requester=request.requester, grant_id=gid)
-    if request.arrest_key not in arrests and record.get("person_id") not in persons:
-        return R_SCOPE.format(
-            arrest_key=request.arrest_key, person_id=record.get("person_id"), grant_id=gid
-        )
     types = _items(grant.get("RECORD_TYPES"))
     if request.record_type not in types:
         return R_RECORD_TYPE.format(
@@ -210,10 +277,9 @@ def _grant_problem(request: AccessRequest, record: Mapping, grant: Mapping) -> s
     basis = grant["BASIS"]
     if basis == "DEIDENTIFIED_RESEARCH_160_57":
         return R_DEIDENTIFIED.format(grant_id=gid)
-    allowed = BASES_BY_STATUTE.get(statute, {})
-    if basis not in allowed:
-        return R_BASIS.format(basis=basis, grant_id=gid, statute=statute)
-    expected = allowed[basis]
+    if basis not in _BASIS_PURPOSE:
+        return R_BASIS_UNKNOWN.format(basis=basis, grant_id=gid)
+    expected = _BASIS_PURPOSE[basis]
     if expected is not None and request.purpose != expected:
         return R_BASIS_PURPOSE.format(basis=basis, expected=expected, purpose=request.purpose)
     if basis in _EX_PARTE_ORDERS:
@@ -228,6 +294,43 @@ def _grant_problem(request: AccessRequest, record: Mapping, grant: Mapping) -> s
     return None
 
 
+def _in_scope(request: AccessRequest, record: Mapping | None, grant: Mapping) -> bool:
+    arrests, persons = _items(grant.get("SCOPE_ARREST_KEYS")), _items(grant.get("SCOPE_PERSON_IDS"))
+    person = None if record is None else record.get("person_id")
+    return request.arrest_key in arrests or (person is not None and person in persons)
+
+
+def _grant_problem(
+    request: AccessRequest, record: Mapping | None, grant: Mapping
+) -> tuple[str, str] | None:
+    """Why this grant does not open this record for this request, or None if it does.
+
+    Returns ``(precise, public)``: the audit log's reason and the requester's. The grant's
+    own problems are the same in both; a problem that depends on the record (its scope by
+    person, the statute it is sealed under) is told to the requester without the record's
+    facts. A grant for a record that is not sealed must still pass every check of its own.
+    """
+    gid = grant["GRANT_ID"]
+    own = _own_problem(request, grant)
+    if own is not None:
+        return own, own
+    if not _in_scope(request, record, grant):
+        precise = R_SCOPE.format(
+            arrest_key=request.arrest_key,
+            person_id=None if record is None else record.get("person_id"),
+            grant_id=gid,
+        )
+        return precise, P_SCOPE.format(arrest_key=request.arrest_key, grant_id=gid)
+    if record is None or record["access_regime"] not in _GRANT_REGIMES:
+        return None  # unknown, unsealed and expunged records: decide_access decides
+    statute = statute_section(record.get("statute"))
+    allowed = BASES_BY_STATUTE.get(statute, {})
+    if grant["BASIS"] not in allowed:
+        precise = R_BASIS.format(basis=grant["BASIS"], grant_id=gid, statute=statute)
+        return precise, P_NOT_OPEN.format(grant_id=gid, arrest_key=request.arrest_key)
+    return None
+
+
 def decide_access(
     request: AccessRequest,
     record: Mapping | None,
@@ -235,41 +338,75 @@ def decide_access(
 ) -> AccessDecision:
     """Decide one access request; pure, so every path is testable and auditable.
 
+    A request naming a grant is denied unless the grant is valid for it (every check),
+    whatever the record's regime. A denial's ``public_reason`` is the same for an unknown
+    arrest as for a sealed or expunged one; ``reason`` keeps the precise one for the log.
+
     Parameters
     ----------
     request : AccessRequest
     record : mapping or None
         The arrest's status as of ``request.as_of`` (``registry explain``'s fields plus
-        ``person_id``), or None when the arrest does not exist.
+        ``person_id``), or None when the arrest does not exist (as of that date).
     grants : DataFrame
         The ``access_grants`` table.
     """
+    key = request.arrest_key
+    no_access = P_NO_ACCESS.format(
+        arrest_key=key, requester=request.requester, purpose=request.purpose
+    )
+    base: dict = {}
+    if record is not None:
+        base = {
+            "status": record["status"],
+            "statute": record.get("statute"),
+            "access_regime": record["access_regime"],
+        }
+    unknown = R_UNKNOWN_ARREST.format(arrest_key=key)
+
+    def deny(precise: str, public: str, **extra) -> AccessDecision:
+        if record is None and precise != unknown:
+            precise = f"{unknown} ({precise})"
+        return AccessDecision(False, precise, public_reason=public, **base, **extra)
+
+    grant = None
+    if request.grant_id is not None:
+        gid = request.grant_id
+        matches = grants[grants["GRANT_ID"] == gid]
+        if matches.empty:
+            missing = R_GRANT_NOT_FOUND.format(grant_id=gid)
+            return deny(missing, missing, grant_id=gid)
+        grant = matches.iloc[0].to_dict()
+        on_grant = {"grant_id": gid, "basis": grant["BASIS"]}
+        problem = _grant_problem(request, record, grant)
+        if problem is not None:
+            return deny(*problem, **on_grant)
+        if record is None:
+            return deny(unknown, P_NOT_OPEN.format(grant_id=gid, arrest_key=key), **on_grant)
     if record is None:
-        return AccessDecision(False, R_UNKNOWN_ARREST.format(arrest_key=request.arrest_key))
-    base = {
-        "status": record["status"],
-        "statute": record.get("statute"),
-        "access_regime": record["access_regime"],
-    }
+        return deny(unknown, no_access)
+    on_grant = {} if grant is None else {"grant_id": request.grant_id, "basis": grant["BASIS"]}
     regime = record["access_regime"]
     if regime == "UNRESTRICTED":
-        return AccessDecision(True, R_UNRESTRICTED.format(status=record["status"]), **base)
+        if grant is None:
+            reason = R_UNRESTRICTED.format(status=record["status"])
+            return AccessDecision(True, reason, public_reason=P_SHOWN, **base)
+        reason = R_UNRESTRICTED_GRANT.format(
+            status=record["status"], grant_id=request.grant_id, basis=grant["BASIS"]
+        )
+        public = P_SHOWN_GRANT.format(grant_id=request.grant_id)
+        return AccessDecision(True, reason, public_reason=public, **base, **on_grant)
     if regime == "SUBJECT_ONLY":
         if request.requester == record.get("person_id") and request.purpose == SUBJECT_PURPOSE:
-            return AccessDecision(True, R_SUBJECT, **base)
-        return AccessDecision(False, R_EXPUNGED, **base)
-    if request.grant_id is None:
-        reason = R_NO_GRANT.format(statute=record.get("statute"), regime=regime)
-        return AccessDecision(False, reason, **base)
-    matches = grants[grants["GRANT_ID"] == request.grant_id]
-    if matches.empty:
-        return AccessDecision(False, R_GRANT_NOT_FOUND.format(grant_id=request.grant_id), **base)
-    grant = matches.iloc[0].to_dict()
-    problem = _grant_problem(request, record, grant)
-    if problem is not None:
-        return AccessDecision(
-            False, problem, grant_id=request.grant_id, basis=grant["BASIS"], **base
-        )
+            return AccessDecision(True, R_SUBJECT, public_reason=P_SUBJECT, **base, **on_grant)
+        if grant is not None:
+            public = P_NOT_OPEN.format(grant_id=request.grant_id, arrest_key=key)
+            return deny(R_EXPUNGED, public, **on_grant)
+        return deny(R_EXPUNGED, no_access)
+    if regime not in _GRANT_REGIMES:
+        return deny(R_REGIME.format(regime=regime), no_access, **on_grant)
+    if grant is None:
+        return deny(R_NO_GRANT.format(statute=record.get("statute"), regime=regime), no_access)
     template = R_GRANTED_LE if grant["BASIS"] == "LE_DUTY_STATUTORY" else R_GRANTED
     reason = template.format(
         grant_id=request.grant_id,
@@ -277,4 +414,5 @@ def decide_access(
         purpose=request.purpose,
         statute=record.get("statute"),
     )
-    return AccessDecision(True, reason, grant_id=request.grant_id, basis=grant["BASIS"], **base)
+    public = P_SHOWN_GRANT.format(grant_id=request.grant_id)
+    return AccessDecision(True, reason, public_reason=public, **base, **on_grant)

@@ -449,6 +449,14 @@ class AuditLog:
     def _now(self) -> str:
         return _iso((self.clock or _utc_now)())
 
+    def require_signing_key(self) -> None:
+        """Load the home's signing key now (BadInput if it cannot be used).
+
+        A command whose closing checkpoint could not be signed then fails, exit 2, before
+        it appends anything.
+        """
+        self._signing_key()
+
     def _signing_key(self) -> SigningKey:
         if self._key is None:
             self._key = load_signing_key(self.home)
@@ -807,7 +815,9 @@ class AuditLog:
     def verify(self, *, trusted_keys: Iterable[str] = ()) -> AuditVerification:
         """Recompute the chain and check it against every checkpoint, in the DB and file.
 
-        Read-only: it changes neither the database nor the home (no key is created).
+        Read-only: it changes neither the database nor the home (no key is created). A
+        log with entries must have at least one valid checkpoint covering some of them
+        (every command checkpoints at its end); entries after the last one are allowed.
 
         Parameters
         ----------
@@ -875,6 +885,18 @@ class AuditLog:
                     f"entries in {start}..{c.entry_count} were rewritten",
                     None if explained else start,
                 )
+        if entries > 0 and not any(c.entry_count > 0 for c in valid.values()):
+            # Every command checkpoints at its end, so a log with entries and no signed
+            # checkpoint covering any of them had its checkpoints removed (database rows and
+            # exported file alike): the chain could then be rewritten with the public hash
+            # function and nothing would disagree. Entries after the last checkpoint are
+            # allowed; entries with no checkpoint at all are not.
+            checker.problem(
+                f"the log holds {entries} entries but no valid signed checkpoint covers any "
+                f"of them: every command checkpoints at its end, so the checkpoints were "
+                f"removed and the chain cannot be trusted",
+                1,
+            )
         newest = max(valid.values(), key=lambda c: (c.seq, c.entry_count), default=None)
         return AuditVerification(
             intact=not checker.problems,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, select
 
 from .._errors import BadInput
 from .._home import Home
@@ -33,7 +33,7 @@ from ..tables import (
 )
 from ..tables._read import read_table
 from ._access import AccessDecision, AccessRequest, decide_access
-from ._audit import AuditLog, create_schema
+from ._audit import AuditLog, audit_log_table, create_schema
 from ._engine import evaluate
 from ._policy import DEFAULT, RulesConfig, get_policy
 from ._result import RegistryResult
@@ -147,21 +147,22 @@ def build_snapshot(
 
 @dataclass(frozen=True)
 class AccessOutcome:
-    """An access attempt as ``records show`` reports it."""
+    """An access attempt as ``records show`` reports it.
+
+    What the requester sees (``to_dict``) is CONTRACT's ``{"granted", "reason",
+    "audit_seq", "record"}``: the requester-facing reason, never the record's status,
+    statute or regime (those, and the precise reason, are in the audit entry).
+    """
 
     decision: AccessDecision
     audit_seq: int
     record: dict | None
 
     def to_dict(self) -> dict:
-        out = {
-            "granted": self.decision.granted,
-            "reason": self.decision.reason,
-            "audit_seq": self.audit_seq,
-            "status": self.decision.status,
-            "statute": self.decision.statute,
-            "access_regime": self.decision.access_regime,
-        }
+        reason = self.decision.public_reason
+        if reason is None:  # every decision sets it; deny-by-default wording otherwise
+            reason = "access audited" if self.decision.granted else "denied"
+        out = {"granted": self.decision.granted, "reason": reason, "audit_seq": self.audit_seq}
         if self.decision.granted:
             out["record"] = self.record
         return out
@@ -629,20 +630,39 @@ class Registry:
 
     # --- access ----------------------------------------------------------------------------
     def show_record(self, tables: Tables, request: AccessRequest) -> AccessOutcome:
-        """Decide an access request, audit it (granted or denied), and return the record."""
+        """Decide an access request, audit it (granted or denied), and return the record.
+
+        Refused with BadInput (exit 2) before anything is written: an as-of date earlier
+        than the newest court event the data and this home hold, or than the as-of date of
+        the newest access decision in this home's audit log (the gate's clock never runs
+        backwards), and a signing key the closing checkpoint could not use. An arrest
+        dated after the as-of date does not exist as of then; a record shown holds no
+        event dated after it, and no event of a sealed docket the request does not open.
+        """
         merged = self.with_recorded_events(tables)
+        _check_access_clock(self.audit, merged, request.as_of)
+        # load the signing key now: failing in the checkpoint would leave an entry behind
+        self.audit.require_signing_key()
         try:
             result = self.person_result(merged, request.arrest_key, request.as_of)
         except KeyError:
             result = None
-        record_status = None
+        record_status, after_as_of = None, False
         if result is not None:
+            arrests = merged["arrests"]
+            arrested = arrests.loc[arrests["ARREST_KEY"] == request.arrest_key, "ARREST_DATE"]
+            after_as_of = pd.Timestamp(arrested.iloc[0]).date() > request.as_of
+        if result is not None and not after_as_of:
             record_status = result.explain(request.arrest_key)
             arrests = result.by_arrest
             row = arrests[arrests["ARREST_KEY"] == request.arrest_key].iloc[0]
             record_status["person_id"] = row["PERSON_ID"]
-        decision = decide_access(request, record_status, tables["access_grants"])
-        record = self._record(merged, request, result) if decision.granted else None
+        grants = tables["access_grants"]
+        decision = decide_access(request, record_status, grants)
+        record, withheld = None, []
+        if decision.granted:
+            withheld = _withheld_dockets(request, result, record_status["person_id"], grants)
+            record = self._record(merged, request, withheld)
         seq = self.audit.append(
             {
                 "actor": request.requester,
@@ -660,30 +680,30 @@ class Registry:
                     "access_regime": decision.access_regime,
                     "basis": decision.basis,
                     "reason": decision.reason,
+                    "told": decision.public_reason,
+                    "arrest_after_as_of": after_as_of,
+                    "withheld_dockets": withheld,
                 },
-            }
+            },
+            # under the log's lock: a concurrent request may have decided a later as-of
+            before_commit=lambda conn: _check_access_clock_locked(conn, request.as_of),
         )
         self.audit.checkpoint()
         return AccessOutcome(decision, seq, record)
 
-    def _record(self, merged: Tables, request: AccessRequest, result: RegistryResult) -> dict:
+    def _record(self, merged: Tables, request: AccessRequest, withheld: list[str]) -> dict:
+        """The content of one record type of a granted request (SEALING_RULES.md, A).
+
+        ARREST_REPORT is the arrest row; COURT_PAPERS the court events; PHOTO the photo
+        reference; COMPLAINT_LINKS the complaint-arrest links. Court events are dated no
+        later than the as-of date, and those of ``withheld`` dockets (sealed dockets of the
+        arrest that the request does not open) are left out.
+        """
         arrest = merged["arrests"]
         arrest = arrest[arrest["ARREST_KEY"] == request.arrest_key]
-        events = merged["court_events"]
-        events = events[events["ARREST_KEY"] == request.arrest_key]
-        # a PARTIALLY_SEALED arrest shown without a grant: its sealed dockets stay sealed
-        if request.grant_id is None:
-            dockets = result.by_docket
-            sealed = dockets[
-                (dockets["ARREST_KEY"] == request.arrest_key)
-                & (dockets["access_regime"] != "UNRESTRICTED")
-            ]
-            hidden = pd.Index(sealed["DOCKET_ID"].fillna(""))
-            events = events[~events["DOCKET_ID"].fillna("").isin(hidden)]
         record: dict = {"record_type": request.record_type}
         if request.record_type == "ARREST_REPORT":
             record["arrest"] = _jsonable(arrest[list(_ARREST_REPORT_COLUMNS)])[0]
-            record["court_events"] = _jsonable(events.dropna(axis=1, how="all"))
         elif request.record_type == "PHOTO":
             record["photo_id"] = (
                 arrest["PHOTO_ID"].iloc[0] if arrest["PHOTO_ID"].notna().any() else None
@@ -692,7 +712,85 @@ class Registry:
             links = merged["complaint_arrests"]
             record["complaint_links"] = _jsonable(links[links["ARREST_KEY"] == request.arrest_key])
         elif request.record_type == "COURT_PAPERS":
+            events = merged["court_events"]
+            events = events[events["ARREST_KEY"] == request.arrest_key]
+            events = events[events["EVENT_DATE"] <= pd.Timestamp(request.as_of)]
+            events = events[~events["DOCKET_ID"].fillna("").isin(withheld)]
             record["court_events"] = _jsonable(events.dropna(axis=1, how="all"))
         else:
             record["note"] = f"{request.record_type} records are not held in this data set"
         return record
+
+
+# --- the access gate's helpers (``show_record``) ---------------------------------------------
+MSG_AS_OF_EVENTS = (
+    "--as-of {as_of} is before {newest}, the date of the newest court event the data and "
+    "this home hold: the gate does not decide as of a moment before facts it already "
+    "knows; use --as-of {newest} or later"
+)
+MSG_AS_OF_ACCESS = (
+    "--as-of {as_of} is before {newest}, the as-of date of the newest access decision in "
+    "this home's audit log: the gate's clock never runs backwards; use --as-of {newest} "
+    "or later"
+)
+
+
+def _newest_access_as_of(conn, skip: int = 0) -> date | None:
+    """The as-of date of the newest ACCESS entry (after ``skip`` newer ones), if any."""
+    t = audit_log_table
+    query = select(t.c.detail).where(t.c.action == "ACCESS").order_by(t.c.seq.desc())
+    row = conn.execute(query.limit(1).offset(skip)).first()
+    if row is None:
+        return None
+    try:
+        return date.fromisoformat(json.loads(row[0])["as_of"])
+    except (TypeError, ValueError, KeyError):
+        return None  # an unreadable entry is ``audit verify``'s finding, not the gate's
+
+
+def _check_access_clock(audit: AuditLog, merged: Tables, as_of: date) -> None:
+    """BadInput unless ``as_of`` is no earlier than every fact and decision already known."""
+    newest_event = merged["court_events"]["EVENT_DATE"].max()
+    if pd.notna(newest_event) and pd.Timestamp(newest_event).date() > as_of:
+        newest = pd.Timestamp(newest_event).date()
+        raise BadInput(MSG_AS_OF_EVENTS.format(as_of=as_of, newest=newest))
+    with audit.engine.connect() as conn:
+        newest = _newest_access_as_of(conn)
+    if newest is not None and newest > as_of:
+        raise BadInput(MSG_AS_OF_ACCESS.format(as_of=as_of, newest=newest))
+
+
+def _check_access_clock_locked(conn, as_of: date) -> None:
+    """The audit-log half of ``_check_access_clock``, under the lock, after the new entry."""
+    newest = _newest_access_as_of(conn, skip=1)
+    if newest is not None and newest > as_of:
+        raise BadInput(MSG_AS_OF_ACCESS.format(as_of=as_of, newest=newest))
+
+
+def _withheld_dockets(
+    request: AccessRequest, result: RegistryResult, person_id: str, grants: pd.DataFrame
+) -> list[str]:
+    """The sealed dockets of a granted arrest that this request does not open.
+
+    Each docket whose own access regime is not UNRESTRICTED (a PARTIALLY_SEALED arrest's
+    sealed dockets, or those of a sealed arrest) is decided on its own status and statute:
+    shown only to a grant that passes every check for that regime, or to the subject of
+    an expunged docket on their own request.
+    """
+    dockets = result.by_docket
+    dockets = dockets[
+        (dockets["ARREST_KEY"] == request.arrest_key) & (dockets["access_regime"] != "UNRESTRICTED")
+    ]
+    withheld = []
+    for docket in dockets.itertuples(index=False):
+        statute = docket.statute if isinstance(docket.statute, str) else None
+        status = {
+            "arrest_key": request.arrest_key,
+            "person_id": person_id,
+            "status": docket.status,
+            "statute": statute,
+            "access_regime": docket.access_regime,
+        }
+        if not decide_access(request, status, grants).granted:
+            withheld.append("" if pd.isna(docket.DOCKET_ID) else str(docket.DOCKET_ID))
+    return sorted(withheld)

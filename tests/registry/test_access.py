@@ -161,3 +161,74 @@ def test_a_request_naming_no_case_is_told_so_when_the_grant_names_one():
     assert not decision.granted
     assert decision.reason.startswith("grant G1 is limited to case '2024-075-00123'")
     assert "None" not in decision.reason
+
+
+# --- a named grant is checked whatever the regime; denials say nothing about the record ---
+def test_a_named_grant_must_be_valid_even_for_an_unsealed_record():
+    assert ask(OPEN).granted  # valid and in scope
+    for decision in (
+        ask(OPEN, grant_id="G404"),
+        ask(OPEN, {"GRANTEE_IDS": "det.chen"}),
+        ask(OPEN, {"EXPIRES_AT": "2024-02-01"}),
+        ask(OPEN, {"SCOPE_ARREST_KEYS": "A2"}),
+    ):
+        assert not decision.granted, decision.reason
+    assert ask(OPEN, grant_id=None).granted
+
+
+def test_a_grant_is_never_effective_before_it_is_issued():
+    for changes in (
+        {"ISSUED_AT": "2024-04-01", "EFFECTIVE_FROM": None},
+        {"ISSUED_AT": "2024-04-01", "EFFECTIVE_FROM": "2024-01-02"},
+    ):
+        decision = ask(SEALED_160_50, changes)
+        assert not decision.granted
+        assert decision.reason.startswith("grant G1 is issued on 2024-04-01, after 2024-03-01")
+        assert decision.public_reason == decision.reason  # the grant's own problem
+    assert ask(SEALED_160_50, {"EFFECTIVE_FROM": None}).granted  # issued 2024-01-02
+
+
+SEALED_WORDS = ("SEALED", "EXPUNGED", "160.5", "CPL", "ONLY", "LE_DUTY_PERMITTED", "P1")
+UNKNOWN = None
+
+
+@pytest.mark.parametrize(
+    "grant_changes, request_changes",
+    [
+        ({}, {"grant_id": None}),  # no grant
+        ({"SCOPE_ARREST_KEYS": "A2"}, {}),  # out of scope
+        ({"BASIS": "CPL_160_55_1_d_ii_EX_PARTE_ORDER"}, {}),  # the order of another statute
+        ({"BASIS": "LE_DUTY_STATUTORY", "EX_PARTE": False}, {}),  # opens only 160.57-59
+        ({"STATUS": "VACATED"}, {}),
+        ({}, {"grant_id": "G404"}),
+    ],
+)
+def test_a_denial_tells_the_requester_the_same_for_unknown_sealed_and_expunged(
+    grant_changes, request_changes
+):
+    told = set()
+    for record in (UNKNOWN, SEALED_160_50, EXPUNGED):
+        decision = ask(record, grant_changes, **request_changes)
+        assert not decision.granted
+        assert not any(word in decision.public_reason for word in SEALED_WORDS), decision
+        told.add(decision.public_reason)
+    assert len(told) == 1, told
+
+
+def test_the_audit_reason_stays_precise():
+    assert "CPL 160.50(3)(b)" in ask(SEALED_160_50, grant_id=None).reason
+    assert "person P1" in ask(SEALED_160_50, {"SCOPE_ARREST_KEYS": "A2"}).reason
+    assert "160.50(5)" in ask(EXPUNGED, grant_id=None).reason
+    assert "no arrest 'A1'" in ask(None, grant_id=None).reason
+    sealed = ask(SEALED_160_50, {"SCOPE_ARREST_KEYS": "A2"})
+    assert sealed.public_reason == "arrest 'A1' is outside the scope of grant G1; denied"
+
+
+def test_a_sealed_docket_is_decided_on_its_own_regime():
+    # a PARTIALLY_SEALED arrest's sealed docket, asked under an LE-duty grant: the arrest
+    # itself is unrestricted, its CPL 160.50 docket is not opened by LE_DUTY_STATUTORY
+    le_duty = {"BASIS": "LE_DUTY_STATUTORY", "EX_PARTE": False}
+    partial = {**OPEN, "status": "PARTIALLY_SEALED"}
+    assert ask(partial, le_duty).granted
+    assert not ask(SEALED_160_50, le_duty).granted
+    assert ask(SEALED_160_57, le_duty).granted

@@ -176,8 +176,10 @@ def test_verify_changes_nothing(db, home, tmp_path):
     create_schema(db.engine)
     writer = AuditLog(db.engine, home)
     writer.append_many([_entry(i) for i in range(5)])
+    writer.checkpoint()  # as every command does: entries with no checkpoint are not intact
+    public = load_signing_key(home).public_key_pem
     fresh_home = tmp_path / "reviewer"
-    result = AuditLog(db.engine, fresh_home).verify()
+    result = AuditLog(db.engine, fresh_home).verify(trusted_keys=[public])
     assert result.intact and result.entries == 5
     assert not fresh_home.exists()
 
@@ -268,6 +270,45 @@ def test_rewriting_the_whole_chain_is_caught_by_the_signed_checkpoint(log, db):
     assert not result.intact
     assert result.first_bad == 1  # the only checkpoint covers 1..N, nothing earlier vouches
     assert any("does not match the chain" in p for p in result.problems)
+
+
+def test_removing_every_checkpoint_and_rewriting_the_chain_is_caught(log, db, home):
+    # the attacker deletes every checkpoint row, empties the exported file, then rewrites
+    # the chain with the public hash function: nothing signed is left to disagree
+    _sql(db, "DELETE FROM audit_checkpoints")
+    (home / CHECKPOINTS_FILE).write_text("")
+    rows = _rows(db)
+    prev = GENESIS_HASH
+    with db.engine.begin() as conn:
+        for row in rows:
+            fields = {
+                **row,
+                "actor": "forger",
+                "prev_hash": prev,
+                "record_ids": json.loads(row["record_ids"]),
+                "detail": json.loads(row["detail"]),
+            }
+            digest = _audit.entry_hash(fields)
+            conn.execute(
+                sa.text(
+                    "UPDATE audit_log SET actor = 'forger', prev_hash = :p, entry_hash = :h"
+                    " WHERE seq = :s"
+                ),
+                {"p": prev, "h": digest, "s": row["seq"]},
+            )
+            prev = digest
+    result = log.verify()
+    assert not result.intact
+    assert (result.entries, result.first_bad, result.last_checkpoint) == (N, 1, None)
+    assert any("no valid signed checkpoint" in p for p in result.problems)
+    assert result.to_dict()["intact"] is False
+
+
+def test_entries_after_the_last_checkpoint_are_allowed(log):
+    log.append_many([_entry(i) for i in range(3)])  # the command has not checkpointed yet
+    result = log.verify()
+    assert result.intact, result.problems
+    assert (result.entries, result.last_checkpoint.entry_count) == (N + 3, N)
 
 
 def test_deleting_a_middle_row_is_caught(log, db):
