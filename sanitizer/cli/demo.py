@@ -72,6 +72,11 @@ def demo(
                 f"decertified {', '.join(events['decertified']) or 'none'}; "
                 f"recertified {', '.join(events['recertified']) or 'none'}"
             )
+            if events.get("refused"):
+                console.print(
+                    f"Retrain refused for {', '.join(events['refused'])} (reasons above): "
+                    "nothing serves it until a retrain passes every gate"
+                )
         intact = "[green]intact[/]" if payload["audit"].get("intact") else "[red]BROKEN[/]"
         console.print(f"Audit chain: {intact}, {payload['audit'].get('entries', 0)} entries")
         console.print(f"[bold]Compliance report[/]: {payload['report']}")
