@@ -281,6 +281,46 @@ def rows_in_history(history_ids: pd.Series, ids) -> dict[str, int]:
     return rows
 
 
+#: Prefix of the keys of the second history in :func:`excluded_before_and_after`.
+_AFTER = "after\x1f"
+
+
+def excluded_before_and_after(
+    arrests: pd.DataFrame,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    as_of: date,
+    config: RulesConfig = DEFAULT,
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """The keys of ``arrests`` excluded, per policy, under two histories of their events.
+
+    One evaluation for both: the rules read only a person's own rows, so the second
+    history is evaluated beside the first as other persons (its arrest, person, event and
+    docket keys prefixed, which keeps their order), and the engine's fixed cost, about
+    0.13 s of pandas on a handful of rows, is paid once on the path from recording a
+    sealing to decertifying the models that used it.
+    """
+
+    def renamed(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+        return frame.assign(**{c: _AFTER + frame[c] for c in columns if c in frame})
+
+    both_arrests = pd.concat(
+        [arrests, renamed(arrests, ("ARREST_KEY", "PERSON_ID"))], ignore_index=True
+    )
+    both_events = pd.concat(
+        [before, renamed(after, ("ARREST_KEY", "EVENT_ID", "DOCKET_ID"))], ignore_index=True
+    )
+    result = evaluate_reference(both_arrests, both_events, as_of, config)
+    old: dict[str, set[str]] = {}
+    new: dict[str, set[str]] = {}
+    for policy in ("strict", "statutory"):
+        keys = result.excluded_keys(policy)
+        second = keys.str.startswith(_AFTER).to_numpy(dtype=bool)
+        old[policy] = set(keys[~second])
+        new[policy] = {key[len(_AFTER) :] for key in keys[second]}
+    return old, new
+
+
 def _duplicate_event_ids(
     events: pd.DataFrame,
     recorded: pd.DataFrame | None,
@@ -579,19 +619,15 @@ class Registry:
         # the new events were checked in: the history is scanned once for both
         touched = context.arrests
         mine = context.events_of(touched)
-
-        def excluded(events: pd.DataFrame) -> dict[str, set[str]]:
-            result = evaluate_reference(touched, events, as_of, self.config)
-            return {p: set(result.excluded_keys(p)) for p in ("strict", "statutory")}
-
-        old = excluded(mine)
         payloads = _jsonable(new)
         batch_id = hashlib.sha256(
             json.dumps(payloads, sort_keys=True, default=str).encode()
         ).hexdigest()
         # every new event is of a touched arrest, so ``mine`` has any it repeats
         added = new[~isin(new["EVENT_ID"], mine["EVENT_ID"])]
-        now = excluded(pd.concat([mine, added], ignore_index=True))
+        old, now = excluded_before_and_after(
+            touched, mine, pd.concat([mine, added], ignore_index=True), as_of, self.config
+        )
         newly = {p: sorted(now[p] - old[p]) for p in ("strict", "statutory")}
         # what the events undo (a 160.58 sealing reopened by a new arrest, an ACD restored
         # to the calendar): usable again, so no longer held against models certified later

@@ -270,3 +270,25 @@ def test_garbage_values_name_the_event(bad):
     for engine in (evaluate, evaluate_reference):
         with pytest.raises(BadInput, match="E-BAD"):
             engine(arrests, events, "2024-01-01")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.data())
+def test_two_histories_in_one_evaluation_equal_two_evaluations(history, data):
+    """``events apply`` evaluates the touched persons before and after the new events in
+    one call (the second history as other persons); it must say what two calls say."""
+    from sanitizer.registry._registry import excluded_before_and_after
+
+    arrests, events, as_of = history
+    kept = data.draw(st.lists(st.booleans(), min_size=len(events), max_size=len(events)))
+    before = events[pd.Series(kept, dtype=bool).to_numpy()].reset_index(drop=True)
+
+    def excluded(frame):
+        result = evaluate_reference(arrests, frame, as_of)
+        return {p: set(result.excluded_keys(p)) for p in ("strict", "statutory")}
+
+    try:
+        separately = (excluded(before), excluded(events))
+    except BadInput:
+        assume(False)
+    assert excluded_before_and_after(arrests, before, events, as_of) == separately
