@@ -72,10 +72,24 @@ def _when(ts: str | None) -> str:
     return f"{text[:10]} {text[11:19]} UTC" if len(text) >= 19 and text[10] == "T" else text
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+def _write_together(files: dict[Path, str]) -> None:
+    """Write each file under a temporary name, then move them all into place.
+
+    A failure while writing leaves none of them written and no temporary file behind
+    (the page and its figures are one report: never one without the other).
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for path, text in files.items():
+            partial = path.with_name(f".{path.name}.partial")
+            partial.write_text(text, encoding="utf-8")
+            staged.append((partial, path))
+    except BaseException:
+        for partial, _ in staged:
+            partial.unlink(missing_ok=True)
+        raise
+    for partial, path in staged:
+        os.replace(partial, path)
 
 
 class ComplianceReport:
@@ -185,8 +199,8 @@ class ComplianceReport:
     def write(self, out: Path | None = None) -> tuple[Path, Path]:
         """Write the page and its figures (same stem, ``.json``); return both paths.
 
-        Each file is written under a temporary name and moved into place, so a failure
-        never leaves a half-written report.
+        Both are written under temporary names and then moved into place, so a failure
+        never leaves a half-written report, nor one file without the other.
         """
         path = Path(out) if out is not None else default_report_path(self.home, self.window)
         if path.suffix.lower() not in (".html", ".htm"):
@@ -196,8 +210,7 @@ class ComplianceReport:
         json_path = path.with_suffix(".json")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(json_path, data)
-            _write_atomically(path, html)
+            _write_together({json_path: data, path: html})
         except OSError as error:
             raise BadInput(MSG_WRITE.format(path=path, error=error)) from None
         return path, json_path

@@ -298,3 +298,16 @@ def test_a_missing_home_exits_2_and_is_not_created(tmp_path):
     assert result.exit_code == 2
     assert "no sanitizer home" in " ".join(result.output.split())
     assert not missing.exists()
+
+
+def test_a_report_that_cannot_be_written_leaves_neither_file(report_home_copy):
+    """The page's temporary name taken by a folder: exit 2, and the figures (written
+    first) are not left behind without their page, nor any temporary file."""
+    home = report_home_copy.path
+    reports = home / "reports"
+    reports.mkdir(exist_ok=True)
+    (reports / ".x.html.partial").mkdir()
+    before = sorted(reports.iterdir())
+    result = run_report(home, "--out", reports / "x.html")
+    assert result.exit_code == 2
+    assert sorted(reports.iterdir()) == before
