@@ -35,6 +35,7 @@ __all__ = [
     "FAVOURABLE",
     "CRIME_CLASSES",
     "NOT_STARTED",
+    "NEVER",
     "to_day",
     "add_months",
     "normalise_sections",
@@ -62,6 +63,9 @@ ART_221_EFFECTIVE = np.datetime64("1977-07-29", "D")  # L.1977 ch. 360 [M]
 CPL_160_55_EFFECTIVE = np.datetime64("1991-11-01", "D")  # nycourts [S]
 #: A Clean Slate clock that has not started (incarcerated, no RELEASE yet).
 NOT_STARTED = np.datetime64("9999-12-31", "D")
+#: A date that never comes: a pending charge with no foreseeable end (an open case), a
+#: rearrest that will not end favourably if nothing else happens.
+NEVER = NOT_STARTED
 NAT = np.datetime64("NaT", "D")
 
 # --- disposition vocabularies --------------------------------------------------------

@@ -21,7 +21,8 @@ per docket or per person:
 4. join the person-level facts: pending charges and 160.58 rearrests via the two latest
    qualifying arrests of each person (so "another arrest than this one" is a lookup), and
    the Clean Slate reset via a per-person suffix maximum over conviction dates found with
-   ``searchsorted``;
+   ``searchsorted``; the same over the arrests' dates gives when the later charges stop
+   pending (``_later_arrests_max``), what dates a blocked Clean Slate clock;
 5. compare the person-level candidates with the local best and hand the coded decisions
    to the shared ``finish_coded`` (texts, exclusion, clocks, roll-up).
 """
@@ -48,6 +49,7 @@ from ._common import (
     MARIHUANA_2019,
     MRTA,
     NAT,
+    NEVER,
     NOT_STARTED,
     NOTE_215_40,
     NOTE_CHARGE_LEVEL,
@@ -84,6 +86,68 @@ _DEFAULT_ACD_CPL = "CPL 170.55"
 def _nanmax(a, b):
     a, b = np.asarray(a, _DAY), np.asarray(b, _DAY)
     return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.maximum(a, b)))
+
+
+def _nanmin(a, b):
+    a, b = np.asarray(a, _DAY), np.asarray(b, _DAY)
+    return np.where(np.isnat(a), b, np.where(np.isnat(b), a, np.minimum(a, b)))
+
+
+def _per_arrest_max(c, values: np.ndarray) -> np.ndarray:
+    """The latest of a per-docket date (never NaT) over each arrest's dockets (NaT: none)."""
+    out = np.full(c.n_a, NAT)
+    if c.n:
+        # dockets are numbered in (arrest, docket id) order: each arrest's dockets are a run
+        starts = np.flatnonzero(np.r_[True, c.d_arrest[1:] != c.d_arrest[:-1]])
+        low = np.maximum.reduceat(values.astype(np.int64), starts)
+        out[c.d_arrest[starts]] = low.view(_DAY)
+    return out
+
+
+def _later_arrests_max(c, a_value: np.ndarray, after: np.ndarray, rows: np.ndarray):
+    """Per docket of ``rows``: the latest ``a_value`` over the person's later F/M arrests.
+
+    Those are the known F/M arrests of the docket's person, other than the docket's own,
+    made after ``after``; NaT where there is none. With the person's arrests sorted by
+    (person, date, key), it is a per-person suffix maximum from the first arrest after
+    ``after``. A docket whose own arrest lies in that suffix (an arrest dated after its own
+    conviction) takes the suffix after its own arrest's date plus, pair by pair, the
+    arrests from ``after`` up to that date (rare: those pairs are few).
+    """
+    none = np.iinfo(np.int64).min  # NaT's own bits: the smallest int64
+    out = np.full(rows.size, none, dtype=np.int64)
+    fa = np.flatnonzero(c.known & c.fm)
+    if fa.size == 0 or rows.size == 0:
+        return out.view(_DAY)
+    s_arr = fa[np.lexsort((c.key_rank[fa], c.a_date[fa], c.person[fa]))]
+    s_person = c.person[s_arr].astype(np.int64)
+    shift, offset = 1 << 23, 1_000_000
+    s_key = s_person * shift + c.a_date[s_arr].astype(np.int64) + offset
+    s_val = a_value[s_arr].astype(np.int64)
+    rev = pd.Series(s_val[::-1]).groupby(s_person[::-1]).cummax()
+    suffix = rev.to_numpy(np.int64)[::-1]
+    del rev
+    person = c.d_person[rows].astype(np.int64)
+    own = c.d_arrest[rows]
+    own_date = c.a_date[own]
+    late = c.fm[own] & (own_date > after)  # own arrest among "after": excluded by hand
+
+    def first_after(who, day):
+        return np.searchsorted(s_key, who * shift + day.astype(np.int64) + offset, side="right")
+
+    pos = first_after(person, np.where(late, own_date, after))
+    posc = np.minimum(pos, s_key.size - 1)
+    ok = (pos < s_key.size) & (s_person[posc] == person)
+    out = np.where(ok, suffix[posc], none)
+    r = np.flatnonzero(late)
+    if r.size:
+        lo = first_after(person[r], after[r])
+        lengths = pos[r] - lo
+        rep = np.repeat(r, lengths)
+        at = np.repeat(lo - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        keep = s_arr[at] != own[rep]
+        np.maximum.at(out, rep[keep], s_val[at[keep]])
+    return out.view(_DAY)
 
 
 def _pick(values: np.ndarray, idx: np.ndarray, fill=None):
@@ -169,6 +233,9 @@ class _Candidates:
         self.top["src"] = np.full(n, _NONE, dtype=np.int64)
         self.top["since"] = np.full(n, NAT, dtype=_DAY)
         self.top["confirmed"] = np.zeros(n, dtype=bool)
+        #: dockets with a proposal other than OPEN and ACD_PENDING (what a running ACD
+        #: leaves when it ends, if the docket has an earlier favourable termination)
+        self.other = np.zeros(n, dtype=bool)
 
     def add(
         self,
@@ -187,6 +254,8 @@ class _Candidates:
         if idx.size == 0:
             return
         rank, source = RANK[status], SRC[src]
+        if status not in ("OPEN", "ACD_PENDING"):
+            self.other[idx] = True
         since = np.asarray(since, _DAY)
         day = (since[idx] if since.shape == (self.n,) else np.full(idx.size, since)).view(np.int64)
         top = self.top
@@ -444,6 +513,7 @@ def _favourable(c: _Ctx, orders: dict):
     i_acd = np.where(has_cov | (conv_date > c.date_at(i_acd)), -1, i_acd)
     del conv_date
     has_fav, has_acd = i_fav >= 0, i_acd >= 0
+    has_fav_kept = has_fav
     acd_date = c.date_at(i_acd)
     acd_cpl_raw = _pick(cpl_col, i_acd)
     legacy = legacy_lut[acd_cpl_raw]
@@ -476,6 +546,7 @@ def _favourable(c: _Ctx, orders: dict):
         acd_id,
         acd_cpl,
     )
+    acd_running_end = np.where(acd_pending, acd_end, NAT)
     has_ij_acd = _denial_after(c, acd_date)[0]
     clock_acd = np.where(
         acd_pending & ~has_ij_acd & ((acd_end >= c.cutoff) | has_m50), acd_end, NAT
@@ -578,7 +649,8 @@ def _favourable(c: _Ctx, orders: dict):
     del by_motion, pre, needs_motion, live, sealed_from, s_trig
 
     c.cands.add(has_cov, "NOT_SEALED", c.date_at(i_cov), "COV", "COVERED", c.id_at(i_cov))
-    return clock_acd, favourable, (c50, c50_since, c50_trig, _rule("FAV_SEALED"), t_cpl, t_type)
+    evidence = (c50, c50_since, c50_trig, _rule("FAV_SEALED"), t_cpl, t_type)
+    return clock_acd, favourable, evidence, (acd_running_end, has_fav_kept)
 
 
 class _Conviction:
@@ -735,8 +807,14 @@ def _evidence(c: _Ctx, computed: dict) -> None:
         computed[key] = None  # free the evidence arrays of this statute
 
 
-def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, person_c):
-    """Clean Slate (160.57): the clock, the reset rule, pending charges; returns its clock."""
+def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, person_c, acd):
+    """Clean Slate (160.57): the clock, the reset rule, pending charges.
+
+    ``acd`` is (the end of each docket's running ACD, whether the docket has a favourable
+    termination that still counts, whether it has a local proposal other than OPEN and
+    ACD_PENDING). Returns the clock and each docket's local (person-independent) status
+    and since.
+    """
     ev, n, asof = c.ev, c.n, c.asof
     csa = cv.has & (cv.cls_in(c, CRIME_CLASSES) | cv.dwai)
     base = np.where(cv.has_sent, cv.sent_date, cv.date)
@@ -755,8 +833,10 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
         "since": np.where(csa, cv.date, NAT),
         "src": np.full(n, SRC["CSA"]),
     }
-    local_rank = np.where(_better(best_l, placeholder), placeholder["rank"], best_l["rank"])
-    del placeholder
+    take_placeholder = _better(best_l, placeholder)
+    local_rank = np.where(take_placeholder, placeholder["rank"], best_l["rank"])
+    local_since = np.where(take_placeholder, placeholder["since"], best_l["since"])
+    del placeholder, take_placeholder
 
     # pending charges
     pend_docket = np.isin(local_rank, [RANK[s] for s in PENDING_STATUSES])
@@ -766,9 +846,19 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     pa_ = np.flatnonzero(pend_arrest)
     top_d, top_k = _top2(c.person[pa_], c.a_date[pa_], c.key_rank[pa_], c.n_people)
     blk_date, blk_key = _other_latest(top_d, top_k, c.d_person, c.key_rank[c.d_arrest])
-    del top_d, top_k, pend_arrest, pend_docket, pa_
+    del top_d, top_k, pend_arrest, pa_
     blocked = csa & (blk_key >= 0) & (blk_date > cv.date)
     del blk_date
+    # when each docket stops (stopped) pending: a non-pending one at its local since, a
+    # running ACD at its end (unless the docket would be OPEN again), an open case never
+    acd_end, has_fav, has_other = acd
+    acd_stops = (local_rank == RANK["ACD_PENDING"]) & (~has_fav | has_other | csa)
+    d_end = np.where(pend_docket, np.where(acd_stops, acd_end, NEVER), local_since).astype(_DAY)
+    del acd_stops, pend_docket
+    csa_rows = np.flatnonzero(csa)
+    free = np.full(n, NAT)
+    free[csa_rows] = _later_arrests_max(c, _per_arrest_max(c, d_end), cv.date[csa_rows], csa_rows)
+    del d_end, csa_rows
 
     # the reset rule
     pool = csa & cv.cls_in(c, CRIME_CLASSES) & ~favourable & ~expunged
@@ -819,7 +909,9 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     sup_end = np.where(supervised & (sup_last >= cv.sent_date), sup_last, NAT)
     eligible = add_months(np.where(started, reset, NAT), 12 * years)
     eligible = _nanmax(_nanmax(eligible, np.full(n, CSA_OPERATIVE)), sup_end)
-    eligible = np.where(started, eligible, NAT)
+    # not before the later charges stop (stopped) pending: blocked until then, eligible since
+    eligible = np.where(started, _nanmax(eligible, free), NAT)
+    del free
     # own clock started, reset to a later conviction still being served: waiting on it
     served = ~started & own_started
     rule = np.select(
@@ -845,7 +937,9 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     rule = np.where(
         is_elig, np.where(cv.dwai, _rule("CSA_ELIGIBLE_A"), _rule("CSA_ELIGIBLE_B")), rule
     )
-    clock_csa = np.where(csa & (rule == _rule("CSA_WAITING")), eligible, NAT)
+    clocked = (rule == _rule("CSA_WAITING")) | ((rule == _rule("CSA_PENDING")) & (eligible < NEVER))
+    clock_csa = np.where(csa & clocked, eligible, NAT)
+    del clocked
     person_c.add(is_elig, "CSA_ELIGIBLE_PENDING_NOTICE", eligible, "CSA", rule, cv.id)
     detail_rank = np.where(
         rule == _rule("CSA_PENDING"),
@@ -854,11 +948,16 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     )
     detail = np.where(detail_rank >= 0, c.arrest_by_rank[np.maximum(detail_rank, 0)], -1)
     person_c.add(csa & ~is_elig, "NOT_SEALED", cv.date, "CSA", rule, cv.id, detail=detail)
-    return clock_csa, local_rank
+    return clock_csa, local_rank, local_since
 
 
-def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c) -> None:
-    """160.58: conditional sealing, reopened by a later F/M arrest, resealed if it ends well."""
+def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c, local) -> np.ndarray:
+    """160.58: conditional sealing, reopened by a later F/M arrest, resealed if it ends well.
+
+    ``local`` is (each docket's local since, whether it has a favourable termination that
+    still counts, its ACD and 160.55 clocks). Returns the 160.58 clock: the date a reopened
+    sealing reseals if nothing else happens (the rearrest's last docket sealed).
+    """
     ev, n = c.ev, c.n
     date = ev.date
     i_u58 = ev.last(c.action_is("UNSEAL") & c.skey_is("58"))
@@ -877,8 +976,9 @@ def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c) -> None:
         c.id_at(i_u58),
         confirmed=True,
     )
+    clock_s58 = np.full(n, NAT)
     if not has_to.any():
-        return
+        return clock_s58
     fa = np.flatnonzero(c.known & c.fm)
     top_d, top_k = _top2(c.person[fa], c.a_date[fa], c.key_rank[fa], c.n_people)
     r_date, r_key = _other_latest(top_d, top_k, c.d_person, c.key_rank[c.d_arrest])
@@ -930,6 +1030,14 @@ def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c) -> None:
         "S58_REARREST",
         detail=r_keys,
     )
+    # when each docket is (becomes) SEALED_160_50/55 or EXPUNGED if nothing else happens:
+    # its since if it is, else the end of its running ACD (if no earlier favourable
+    # termination decides it) or of its 160.55 conditional discharge
+    local_since, has_fav, clock_acd, clock_v55 = local
+    clocks = _nanmin(np.where(has_fav, NAT, clock_acd), clock_v55)
+    d_reseal = np.where(resealing, local_since, np.where(np.isnat(clocks), NEVER, clocks))
+    a_reseal = _per_arrest_max(c, d_reseal.astype(_DAY))[r_arrest]
+    return np.where(has_r & ~resealed & (a_reseal < NEVER), a_reseal, NAT)
 
 
 def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
@@ -937,7 +1045,7 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
     n = c.n
     c.cands.add(np.ones(n, bool), "OPEN", c.a_date[c.d_arrest], "OPEN", "OPEN")
     orders = _orders(c)
-    clock_acd, favourable, evidence50 = _favourable(c, orders)
+    clock_acd, favourable, evidence50, (acd_running_end, has_fav) = _favourable(c, orders)
     cv = _Conviction(c)
     expunged, clock_v55, evidence55 = _convictions(c, cv, orders)
     has_o59, o59_date, o59_id = orders.pop("o59")
@@ -952,12 +1060,17 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
     _evidence(c, computed)
     del computed
     best_l = c.cands.best()
+    has_other = c.cands.other
     c.cands = None
     person_c = _Candidates(n)
-    clock_csa, local_rank = _clean_slate(c, cv, best_l, favourable, expunged, person_c)
-    del cv, favourable, expunged
-    _rule_160_58(c, best_l, local_rank, person_c)
-    del local_rank
+    clock_csa, local_rank, local_since = _clean_slate(
+        c, cv, best_l, favourable, expunged, person_c, (acd_running_end, has_fav, has_other)
+    )
+    del cv, favourable, expunged, acd_running_end, has_other
+    clock_s58 = _rule_160_58(
+        c, best_l, local_rank, person_c, (local_since, has_fav, clock_acd, clock_v55)
+    )
+    del local_rank, local_since, has_fav
     final = _merge(best_l, person_c.best())
     del best_l, person_c
     later = np.flatnonzero(~c.known)
@@ -987,6 +1100,7 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         clock_acd=cat(clock_acd, NAT),
         clock_csa=cat(clock_csa, NAT),
         clock_v55=cat(clock_v55, NAT),
+        clock_s58=cat(clock_s58, NAT),
     )
 
 

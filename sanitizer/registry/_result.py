@@ -15,11 +15,15 @@ each frame's row order (``_Reasons``), and a column that two policies share is s
 Semantics of the two date columns (CONTRACT.md, "Status fields"):
 
 * ``seals_on`` (policy-free): the earliest future date on which a waiting-period rule (an
-  ACD running out, a Clean Slate clock elapsing into CSA_ELIGIBLE_PENDING_NOTICE, or the
-  configurable end of a 160.55 conditional discharge) gives the docket a status of higher
-  precedence than its current one, if nothing else happens. "Nothing else happens"
-  includes: a pending charge stays pending, a supervision without a recorded end
-  continues, an incarceration without a RELEASE continues.
+  ACD running out, a Clean Slate clock elapsing into CSA_ELIGIBLE_PENDING_NOTICE, the
+  configurable end of a 160.55 conditional discharge, or a 160.58 sealing reopened by a
+  rearrest resealing when that rearrest's running ACD or conditional discharge ends)
+  gives the docket a status of higher precedence than its current one, if nothing else
+  happens. "Nothing else happens" includes: an open case (OPEN, APPEAL_PENDING) stays
+  pending, so a Clean Slate clock it blocks has no date, while a later charge on a running
+  ACD stops pending when the ACD ends, so the clock elapses then at the earliest; a
+  supervision without a recorded end continues; an incarceration without a RELEASE
+  continues.
 * ``excluded_from`` (per policy): null when already excluded; otherwise the earliest of
   those clock dates whose future status the policy excludes. A running Clean Slate clock
   therefore has ``excluded_from`` = its CSA-eligible date under ``strict`` and null under
@@ -81,6 +85,7 @@ DECISION_COLUMNS = (
     "clock_acd",
     "clock_csa",
     "clock_v55",
+    "clock_s58",
 )
 _CONFIGURABLE = " (configurable rule, legal basis unconfirmed [M])"
 
@@ -225,6 +230,7 @@ _FUTURE = (  # clock column, future status
     ("clock_acd", "SEALED_160_50"),
     ("clock_csa", "CSA_ELIGIBLE_PENDING_NOTICE"),
     ("clock_v55", "SEALED_160_55"),
+    ("clock_s58", "COND_SEALED_160_58"),
 )
 
 #: Columns of the per-arrest frame.
@@ -285,6 +291,7 @@ class Decisions:
         "clock_acd",
         "clock_csa",
         "clock_v55",
+        "clock_s58",
     )
     VALUES = ("docket_values", "trigger_values", "cpl_values", "term_values", "detail_values")
     __slots__ = ARRAYS + VALUES
@@ -339,6 +346,7 @@ def decisions_from_frame(frame: pd.DataFrame, arrest_keys: pd.Series) -> Decisio
         clock_acd=frame["clock_acd"].to_numpy("datetime64[D]"),
         clock_csa=frame["clock_csa"].to_numpy("datetime64[D]"),
         clock_v55=frame["clock_v55"].to_numpy("datetime64[D]"),
+        clock_s58=frame["clock_s58"].to_numpy("datetime64[D]"),
     )
 
 
@@ -780,7 +788,7 @@ def finish_coded(
     dk = _docket_outputs(dec, docket_rank, config)
     for name in ("since", "cpl", "term", "detail", "notes", "confirmed", "clock_acd"):
         setattr(dec, name, None)
-    dec.clock_csa = dec.clock_v55 = dec.cpl_values = dec.term_values = None
+    dec.clock_csa = dec.clock_v55 = dec.clock_s58 = dec.cpl_values = dec.term_values = None
     by_docket = _by_docket(dk, dec, arrests, explain)
     policy_frames, like = {}, None
     heads = _heads(dk, len(arrests[0]))

@@ -36,11 +36,19 @@ listed in the report):
 * Pending charge: another arrest of the person, LAW_CAT_CD F or M, made after the
   conviction, with a docket whose *person-independent* status (Clean Slate and 160.58
   rearrest rules left out) is OPEN, ACD_PENDING or APPEAL_PENDING. Leaving out the
-  person-level rules avoids circular dependencies between a person's arrests.
+  person-level rules avoids circular dependencies between a person's arrests. A blocked
+  clock elapses, if nothing else happens, when the last such charge stops pending: a
+  running ACD at its end (unless the docket would then be OPEN again), an OPEN or
+  APPEAL_PENDING case never (no date). A charge that stopped pending did so at its local
+  status's ``since``, and the clock's eligible date is not before it (so CSA_ELIGIBLE's
+  ``since`` is when the last pending charge ended, as a replay shows).
 * 160.58: the sealing starts at the earliest SEAL_160_58 order or 160.58 SEAL notice;
   the latest later F/M arrest of the person reopens it, and it reseals when every docket
   of that arrest is SEALED_160_50, SEALED_160_55 or EXPUNGED, from the latest of their
   dates. Court orders are honoured as recorded, whether or not a conviction is on file.
+  If nothing else happens, a reopened sealing reseals when the rearrest's last docket is
+  sealed: a running ACD at its end (no earlier favourable termination deciding it), a
+  160.55 conditional discharge at its end; otherwise never (no date).
 * NOTICEs: SEAL (statute 160.50/55/57/58/59) is evidence of that sealing from its date and
   makes the status NOTICE_CONFIRMED; UNSEAL cancels that statute's sealing evidence dated
   on or before it (the docket is then NOT_SEALED, or UNSEALED_160_58_REARREST for 160.58);
@@ -78,6 +86,7 @@ from ._common import (
     MARIHUANA_2019,
     MRTA,
     NAT,
+    NEVER,
     NOT_STARTED,
     NOTE_215_40,
     NOTE_CHARGE_LEVEL,
@@ -167,6 +176,9 @@ class _Docket:
         self.clock_acd = NAT
         self.clock_v55 = NAT
         self.clock_csa = NAT
+        self.clock_s58 = NAT
+        self.acd_end = NAT  # end of a running (not restored) ACD
+        self.has_fav = False  # an entire-instrument favourable DISPOSITION that still counts
         self.cands: list[Cand] = []
         self.person_cands: list[Cand] = []
         self.favourable = False
@@ -236,6 +248,7 @@ class _Docket:
             fav = None
         if acd is not None and superseded(acd.date):
             acd = None
+        self.has_fav = fav is not None
         terms = []  # (sealing date, trigger id, type, CPL section, date of its event)
         if fav is not None:
             terms.append((fav.date, fav.id, fav.disp, fav.cpl, fav.date))
@@ -260,6 +273,7 @@ class _Docket:
             if not restored and asof < end:
                 rule = "ACD_PENDING_LEGACY" if legacy else "ACD_PENDING"
                 self.cands.append(Cand("ACD_PENDING", acd.date, "ACD", rule, acd.id, acd_cpl))
+                self.acd_end = end
                 if denial_after(acd.date) is None and (end >= cutoff or motion50 is not None):
                     self.clock_acd = end
             elif not restored:
@@ -488,6 +502,39 @@ class _Docket:
             cands.append(self.cands_local_csa)
         return min(cands, key=Cand.key)
 
+    def pending_end(self) -> np.datetime64:
+        """When this docket stops (stopped) being a pending charge, if nothing else happens.
+
+        A docket that is not pending stopped at its local status's ``since``; an OPEN or
+        APPEAL_PENDING docket never stops (``NEVER``); a running ACD stops at its end,
+        unless the docket would then be OPEN again (its earlier favourable termination no
+        longer counts and no other rule gives it a status).
+        """
+        best = self.local_best()
+        if best.status == "ACD_PENDING":
+            others = getattr(self, "csa", False) or any(
+                c.status not in ("OPEN", "ACD_PENDING") for c in self.cands
+            )
+            if not self.has_fav or others:
+                return self.acd_end
+        if best.status in PENDING_STATUSES:
+            return NEVER
+        return best.since
+
+    def reseal_on(self) -> np.datetime64:
+        """When this docket is (becomes) SEALED_160_50/55 or EXPUNGED if nothing else happens.
+
+        Its ``since`` if it already is; else the earliest of a running ACD's end (when no
+        earlier favourable termination decides the docket) and a 160.55 conditional
+        discharge's end; else ``NEVER``.
+        """
+        best = self.local_best()
+        if best.status in RESEALING_STATUSES:
+            return best.since
+        clocks = [self.clock_v55] + ([] if self.has_fav else [self.clock_acd])
+        clocks = [x for x in clocks if not np.isnat(x)]
+        return min(clocks) if clocks else NEVER
+
 
 class _Arrest(NamedTuple):
     key: str
@@ -570,6 +617,12 @@ def evaluate_person(arrests: list[_Arrest], events_by_arrest, asof, config) -> l
         if a.law_cat in ("F", "M")
         and any(d.local_best().status in PENDING_STATUSES for d in dockets[a.key])
     ]
+    # when each F/M arrest stops (stopped) being a pending charge (NEVER: not foreseeable)
+    ends = {
+        a.key: (a.date, max(d.pending_end() for d in dockets[a.key]))
+        for a in known
+        if a.law_cat in ("F", "M")
+    }
     pool = [
         (d.conv.date, d.start, a.key)
         for a in known
@@ -583,7 +636,7 @@ def evaluate_person(arrests: list[_Arrest], events_by_arrest, asof, config) -> l
     for a in known:
         for d in dockets[a.key]:
             if getattr(d, "csa", False):
-                _clean_slate(d, a, pool, pending, asof)
+                _clean_slate(d, a, pool, pending, ends, asof)
             if d.start58 is not None:
                 _rule_160_58(d, a, known, dockets)
             best = min(d.cands + d.person_cands, key=Cand.key)
@@ -591,7 +644,7 @@ def evaluate_person(arrests: list[_Arrest], events_by_arrest, asof, config) -> l
     return rows
 
 
-def _clean_slate(d: _Docket, a: _Arrest, pool, pending, asof) -> None:
+def _clean_slate(d: _Docket, a: _Arrest, pool, pending, pending_ends, asof) -> None:
     conv, sent = d.conv, d.sent
     later = [(s, key) for c_date, s, key in pool if c_date >= conv.date]
     reset = max([d.start] + [s for s, _ in later])
@@ -607,6 +660,12 @@ def _clean_slate(d: _Docket, a: _Arrest, pool, pending, asof) -> None:
     sup_end = max(ends) if supervised and ends and max(ends) >= sent.date else None
     blockers = [p for p in pending if p.key != a.key and p.date > conv.date]
     blocker = max(blockers, key=lambda p: (p.date, p.key)) if blockers else None
+    # the last day a later F/M arrest of the person is (was) a pending charge: the clock
+    # cannot elapse before it (NEVER: an open case, no foreseeable end)
+    free = max(
+        (e for key, (day, e) in pending_ends.items() if key != a.key and day > conv.date),
+        default=NAT,
+    )
     started = reset != NOT_STARTED
     rule, detail = None, None
     if perm:
@@ -619,20 +678,27 @@ def _clean_slate(d: _Docket, a: _Arrest, pool, pending, asof) -> None:
         rule, detail = "CSA_WAITING", max(key for s, key in later if s == NOT_STARTED)
     elif supervised and sup_end is None:
         rule = "CSA_SUPERVISION"
-    elif blocker is not None:
-        rule, detail = "CSA_PENDING", blocker.key
     else:
         eligible = max(_months(reset, 12 * years), CSA_OPERATIVE)
         if sup_end is not None:
             eligible = max(eligible, sup_end)
-        if asof >= eligible:
+        if not np.isnat(free):
+            # not before the later charges stop (stopped) pending: blocked until then, and
+            # eligible only since then
+            eligible = max(eligible, free)
+        if blocker is not None:
+            rule, detail = "CSA_PENDING", blocker.key
+            if eligible < NEVER:
+                d.clock_csa = eligible
+        elif asof >= eligible:
             rule = "CSA_ELIGIBLE_A" if dwai else "CSA_ELIGIBLE_B"
             d.person_cands.append(
                 Cand("CSA_ELIGIBLE_PENDING_NOTICE", eligible, "CSA", rule, conv.id)
             )
             return
-        rule = "CSA_WAITING"
-        d.clock_csa = eligible
+        else:
+            rule = "CSA_WAITING"
+            d.clock_csa = eligible
     d.person_cands.append(Cand("NOT_SEALED", conv.date, "CSA", rule, conv.id, detail=detail))
 
 
@@ -666,6 +732,10 @@ def _rule_160_58(d: _Docket, a: _Arrest, known, dockets) -> None:
         d.person_cands.append(
             Cand("UNSEALED_160_58_REARREST", r.date, "S58", "S58_REARREST", detail=r.key)
         )
+        # if nothing else happens, it reseals when the rearrest's last docket is sealed
+        reseal = max(x.reseal_on() for x in dockets[r.key])
+        if reseal < NEVER:
+            d.clock_s58 = reseal
 
 
 def _decision(a: _Arrest, d: _Docket | None, status, since, rule, cand: Cand | None = None):
@@ -685,6 +755,7 @@ def _decision(a: _Arrest, d: _Docket | None, status, since, rule, cand: Cand | N
         "clock_acd": d.clock_acd if d is not None else NAT,
         "clock_csa": d.clock_csa if d is not None else NAT,
         "clock_v55": d.clock_v55 if d is not None else NAT,
+        "clock_s58": d.clock_s58 if d is not None else NAT,
     }
 
 
@@ -730,7 +801,7 @@ def evaluate_reference(
     for person_arrests in people.values():
         rows.extend(evaluate_person(person_arrests, by_arrest, asof, config))
     frame = pd.DataFrame(rows, columns=list(DECISION_COLUMNS))
-    for column in ("since", "clock_acd", "clock_csa", "clock_v55"):
+    for column in ("since", "clock_acd", "clock_csa", "clock_v55", "clock_s58"):
         frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     frame["notes"] = frame["notes"].astype(np.int64)
     frame["confirmed"] = frame["confirmed"].astype(bool)

@@ -512,3 +512,128 @@ def test_clock_reset_to_another_arrests_sentence_names_that_arrest(engine):
     assert "Related: A2" in out.loc["A1", "reason"]
     assert "restarted with a later conviction" in out.loc["A1", "reason"]
     assert "no RELEASE yet" in out.loc["A2", "reason"]  # A2's own sentence is being served
+
+
+# --- reviewer's defects R3/R4 (each failed on registry-rules/1.1.0) ----------------------
+def clocks(row, seals_on, strict, statutory, excluded=(False, False)):
+    """``seals_on``, ``excluded_from`` under strict / statutory, and ``excluded`` under both."""
+    for column, want in (
+        ("seals_on", seals_on),
+        ("excluded_from_strict", strict),
+        ("excluded_from_statutory", statutory),
+    ):
+        if want is None:
+            assert pd.isna(row[column]), (column, row[column])
+        else:
+            assert row[column] == pd.Timestamp(want), (column, row[column])
+    assert (bool(row["excluded_strict"]), bool(row["excluded_statutory"])) == excluded
+
+
+def misdemeanour(sentenced, **kw):
+    return (
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "MISDEMEANOR",
+            "PENAL_LAW_SECTION": "PL 155.25",
+            "EVENT_DATE": sentenced,
+            **kw,
+        },
+        {"EVENT_TYPE": "SENTENCE", "EVENT_DATE": sentenced},
+    )
+
+
+@ENGINES
+def test_clean_slate_clock_blocked_by_a_running_acd_elapses_when_the_acd_ends(engine):
+    # R3: the clock elapsed (2021-02-01, operative 2024-11-16); the same person's later
+    # arrest has an ACD from 2024-09-01, deemed dismissed 2025-03-01
+    arr = arrests({"ARREST_DATE": "2017-01-01"}, {"ARREST_DATE": "2024-08-01"})
+    ev = events(
+        *misdemeanour("2018-02-01"), {"ARREST_KEY": "A2", **disp("ACD_GRANTED", "2024-09-01")}
+    )
+    row = one(engine, arr, ev, "2024-08-15")  # the later case is open: no foreseeable end
+    check(row, "NOT_SEALED", None, "2018-02-01")
+    assert "A2" in row["reason"]
+    clocks(row, None, None, None)
+    for as_of in ("2025-01-01", "2025-02-28"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "NOT_SEALED", None, "2018-02-01")
+        clocks(row, "2025-03-01", "2025-03-01", None)
+    for as_of in ("2025-03-01", "2025-06-01", "2026-01-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "CSA_ELIGIBLE_PENDING_NOTICE", "CPL 160.57(1)(b)", "2025-03-01")
+        clocks(row, None, None, None, excluded=(True, False))
+
+
+@ENGINES
+def test_clean_slate_clock_blocked_while_running_keeps_its_own_date_and_an_open_case_none(engine):
+    # the clock elapses 2026-06-01; the ACD of the later arrest ends earlier (2025-12-01)
+    arr = arrests({"ARREST_DATE": "2023-01-01"}, {"ARREST_DATE": "2025-05-01"})
+    acd = {"ARREST_KEY": "A2", **disp("ACD_GRANTED", "2025-06-01")}
+    ev = events(*misdemeanour("2023-06-01"), acd)
+    row = one(engine, arr, ev, "2025-08-01")
+    check(row, "NOT_SEALED", None, "2023-06-01")
+    clocks(row, "2026-06-01", "2026-06-01", None)
+    row = one(engine, arr, ev, "2026-07-01")
+    check(row, "CSA_ELIGIBLE_PENDING_NOTICE", "CPL 160.57(1)(b)", "2026-06-01")
+    clocks(row, None, None, None, excluded=(True, False))
+    # a third arrest of the person, a felony still open: the clock has no date at all
+    arr3 = arrests(
+        {"ARREST_DATE": "2023-01-01"},
+        {"ARREST_DATE": "2025-05-01"},
+        {"ARREST_DATE": "2025-07-01", "LAW_CAT_CD": "F"},
+    )
+    for as_of in ("2025-08-01", "2026-07-01"):
+        row = one(engine, arr3, ev, as_of)
+        check(row, "NOT_SEALED", None, "2023-06-01")
+        assert "A3" in row["reason"]
+        clocks(row, None, None, None)
+
+
+@ENGINES
+def test_160_58_sealing_reopened_by_a_running_acd_reseals_when_the_acd_ends(engine):
+    # R4 with a Clean Slate clock that cannot elapse first (2026-06-01): the 160.58 order
+    # of 2024-01-01 is reopened by a misdemeanour arrest of 2025-01-01 whose ACD (from
+    # 2025-02-01) ends 2025-08-01
+    arr = arrests({"ARREST_DATE": "2023-01-01"}, {"ARREST_DATE": "2025-01-01"})
+    ev = events(
+        *misdemeanour("2023-06-01", PENAL_LAW_SECTION="PL 220.03"),
+        {"EVENT_TYPE": "COURT_ORDER", "ORDER_KIND": "SEAL_160_58", "EVENT_DATE": "2024-01-01"},
+        {"ARREST_KEY": "A2", **disp("ACD_GRANTED", "2025-02-01")},
+    )
+    row = one(engine, arr, ev, "2024-06-01")
+    check(row, "COND_SEALED_160_58", "CPL 160.58", "2024-01-01")
+    clocks(row, None, None, None, excluded=(True, False))
+    row = one(engine, arr, ev, "2025-01-15")  # the rearrest is open: no foreseeable end
+    check(row, "UNSEALED_160_58_REARREST", None, "2025-01-01")
+    clocks(row, None, None, None)
+    for as_of in ("2025-02-01", "2025-06-01", "2025-07-31"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "UNSEALED_160_58_REARREST", None, "2025-01-01")
+        assert "A2" in row["reason"]
+        clocks(row, "2025-08-01", "2025-08-01", None)
+    for as_of in ("2025-08-01", "2025-09-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "COND_SEALED_160_58", "CPL 160.58", "2025-08-01")
+        clocks(row, None, None, None, excluded=(True, False))
+
+
+@ENGINES
+def test_160_58_sealing_reopened_by_the_reviewers_felony_case(engine):
+    # R4 as reported: a 2015 felony (its Clean Slate clock also waits on the ACD)
+    arr = arrests({"ARREST_DATE": "2015-01-01", "LAW_CAT_CD": "F"}, {"ARREST_DATE": "2025-01-01"})
+    ev = events(
+        {
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "FELONY_D",
+            "PENAL_LAW_SECTION": "PL 220.16",
+            "EVENT_DATE": "2015-06-01",
+        },
+        {"EVENT_TYPE": "COURT_ORDER", "ORDER_KIND": "SEAL_160_58", "EVENT_DATE": "2017-05-01"},
+        {"ARREST_KEY": "A2", **disp("ACD_GRANTED", "2025-02-01")},
+    )
+    row = one(engine, arr, ev, "2025-06-01")
+    check(row, "UNSEALED_160_58_REARREST", None, "2025-01-01")
+    clocks(row, "2025-08-01", "2025-08-01", None)
+    row = one(engine, arr, ev, "2025-09-01")
+    check(row, "COND_SEALED_160_58", "CPL 160.58", "2025-08-01")
+    clocks(row, None, None, None, excluded=(True, False))
