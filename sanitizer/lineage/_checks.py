@@ -318,18 +318,35 @@ _ALTERABLE_ARREST_TEXT = (
     "PHOTO_ID",
 )
 _ALTERABLE_LINK_TEXT = ("ARRESTEE_STATEMENT",)
+#: Charge levels swapped by the alteration: a felony becomes a misdemeanour and back, a
+#: violation an infraction and back, so no pending F/M charge appears from nothing.
+_OTHER_LAW_CAT = {"F": "M", "M": "F", "V": "I", "I": "V"}
+_OTHER_BORO = {"B": "K", "K": "M", "M": "Q", "Q": "S", "S": "B"}
+_OTHER_SOURCE = {"ANALYST": "ARREST_DERIVED", "ARREST_DERIVED": "ANALYST"}
 
 
-def _alter(raw: Tables, keys: pd.Series) -> Tables:
-    """Every descriptive field of the excluded arrests and their complaint links changed."""
+def _alter(raw: Tables, keys: pd.Series, rng: np.random.Generator) -> Tables:
+    """Every field of the excluded arrests, their links and their memberships changed.
+
+    Only the keys that tie them together stay (ARREST_KEY, PERSON_ID,
+    ESTABLISHED_BY_ARREST_KEY); every new value is valid under the contract.
+    """
     arrests = raw["arrests"].copy()
     rows = isin(arrests["ARREST_KEY"], keys)
+    count = int(rows.sum())
     for column in _ALTERABLE_ARREST_TEXT:
         arrests.loc[rows, column] = "ALTERED " + column.lower() + " zebra quartz"
     for column in ("Latitude", "Longitude"):
         arrests.loc[rows, column] = arrests.loc[rows, column] + 0.0123
     for column, value in (("PERP_SEX", "U"), ("PERP_RACE", "UNKNOWN"), ("AGE_GROUP", "65+")):
         arrests.loc[rows, column] = value
+    # earlier by 1 to 400 days (never into the future); an arrest whose new date changes
+    # its own or another record's status is replaced by the caller like any other
+    shift = pd.to_timedelta(rng.integers(1, 401, count), unit="D")
+    arrests.loc[rows, "ARREST_DATE"] = (arrests.loc[rows, "ARREST_DATE"] - shift).to_numpy()
+    for column, other in (("LAW_CAT_CD", _OTHER_LAW_CAT), ("ARREST_BORO", _OTHER_BORO)):
+        values = arrests.loc[rows, column]
+        arrests.loc[rows, column] = values.map(other).fillna(values)
     links = raw["complaint_arrests"].copy()
     link_rows = isin(links["ARREST_KEY"], keys)
     for column in _ALTERABLE_LINK_TEXT:
@@ -337,89 +354,170 @@ def _alter(raw: Tables, keys: pd.Series) -> Tables:
     for column in ("ARRESTEE_HEIGHT_IN", "ARRESTEE_WEIGHT_LB"):
         links.loc[link_rows, column] = links.loc[link_rows, column] + 7
     links.loc[link_rows, "ARRESTEE_AGE"] = 99
-    return raw.replace(arrests=arrests, complaint_arrests=links)
+    patterns = raw["patterns"].copy()
+    member_rows = isin(patterns["ESTABLISHED_BY_ARREST_KEY"], keys)
+    members = int(member_rows.sum())
+    complaints = raw["complaints"]["CMPLNT_NUM"]
+    if members and len(complaints):
+        # a membership moved to another complaint and to a pattern of its own (one per
+        # establishing arrest), its source swapped; deleting it must change nothing either
+        patterns.loc[member_rows, "PATTERN_ID"] = (
+            "ALTERED-" + patterns.loc[member_rows, "ESTABLISHED_BY_ARREST_KEY"]
+        )
+        patterns.loc[member_rows, "CMPLNT_NUM"] = complaints.iloc[
+            rng.integers(0, len(complaints), members)
+        ].to_numpy()
+        source = patterns.loc[member_rows, "PATTERN_SOURCE"]
+        patterns.loc[member_rows, "PATTERN_SOURCE"] = source.map(_OTHER_SOURCE).fillna(source)
+        patterns = _without_duplicate_members(patterns, np.asarray(member_rows, dtype=bool))
+    return raw.replace(arrests=arrests, complaint_arrests=links, patterns=patterns)
+
+
+def _without_duplicate_members(patterns: pd.DataFrame, perturbed: np.ndarray) -> pd.DataFrame:
+    """``patterns`` without perturbed rows that repeat an earlier (PATTERN_ID, CMPLNT_NUM).
+
+    Unperturbed rows count as earlier than perturbed ones and all stay.
+    """
+    order = np.argsort(perturbed, kind="stable")
+    repeated = np.empty(len(patterns), dtype=bool)
+    repeated[order] = (
+        patterns.iloc[order].duplicated(["PATTERN_ID", "CMPLNT_NUM"], keep="first").to_numpy()
+    )
+    return patterns[~(repeated & perturbed)]
 
 
 def _delete(raw: Tables, keys: pd.Series) -> Tables:
-    """The excluded arrests gone from the raw data, with everything that points at them."""
+    """The excluded arrests gone from the raw data, with everything that points at them.
+
+    People who existed only through excluded arrests lose their ``persons`` row too.
+    """
     arrests = raw["arrests"]
     events = raw["court_events"]
     links = raw["complaint_arrests"]
     patterns = raw["patterns"]
+    persons = raw["persons"]
+    kept = arrests[~isin(arrests["ARREST_KEY"], keys)]
+    only_excluded = isin(persons["PERSON_ID"], arrests["PERSON_ID"]) & ~isin(
+        persons["PERSON_ID"], kept["PERSON_ID"]
+    )
     return raw.replace(
-        arrests=arrests[~isin(arrests["ARREST_KEY"], keys)],
+        arrests=kept,
         court_events=events[~isin(events["ARREST_KEY"], keys)],
         complaint_arrests=links[~isin(links["ARREST_KEY"], keys)],
         patterns=patterns[~isin(patterns["ESTABLISHED_BY_ARREST_KEY"], keys)],
+        persons=persons[~only_excluded],
     )
 
 
 def _add(raw: Tables, rng: np.random.Generator, count: int) -> Tables:
-    """Add new sealed arrests of existing people, linked to existing complaints and patterns.
+    """Add new sealed arrests, linked to existing complaints and patterns.
 
     The DA declined them (CPL 160.50(3)(i)). They are violation-level, so they cannot
     reopen a 160.58 sealing or block a Clean Slate clock; the registry is recomputed
-    anyway and any that change another status are dropped.
+    anyway and any that change another status are dropped. Their dates follow the raw
+    arrests' (before and after any cutoff); a third are of new people (with a ``persons``
+    row); each establishes an ARREST_DERIVED membership of an existing pattern and
+    confirms an ANALYST one, and some form new patterns of their own.
     """
     from ..tables import make_frame
 
     arrests, complaints, patterns = raw["arrests"], raw["complaints"], raw["patterns"]
+    persons = raw["persons"]
     if arrests.empty or complaints.empty:
         return raw
     template = arrests.iloc[rng.integers(0, len(arrests), count)].reset_index(drop=True)
-    keys = [f"PERTURB-{i:06d}" for i in range(count)]
-    dates = pd.Timestamp("2025-01-15") + pd.to_timedelta(rng.integers(0, 300, count), unit="D")
+    keys = pd.Series([f"PERTURB-{i:06d}" for i in range(count)], dtype="str")
+    dates = arrests["ARREST_DATE"].dropna()
+    last = dates.max() - pd.Timedelta(days=2)
+    drawn = dates.iloc[rng.integers(0, len(dates), count)].reset_index(drop=True)
+    dates = (drawn + pd.to_timedelta(rng.integers(-30, 31, count), unit="D")).clip(
+        dates.min(), last
+    )
+    dates = pd.DatetimeIndex(dates).astype("datetime64[s]")
+    new_person = np.arange(count) % 3 == 2
+    person_ids = template["PERSON_ID"].astype("str").to_numpy(dtype=object)
+    person_ids[new_person] = [f"PERTURB-P{i:06d}" for i in np.flatnonzero(new_person)]
     new_arrests = template.assign(
-        ARREST_KEY=keys,
-        ARREST_DATE=dates.astype("datetime64[s]"),
+        ARREST_KEY=keys.to_numpy(),
+        PERSON_ID=person_ids,
+        ARREST_DATE=dates,
         LAW_CAT_CD="V",
         ARREST_NARRATIVE="perturbation narrative zebra quartz",
         PHOTO_ID=[f"PERTURB-PH-{i}" for i in range(count)],
     )
+    like = persons.iloc[
+        position_in(template.loc[new_person, "PERSON_ID"], persons["PERSON_ID"])
+    ].reset_index(drop=True)
+    if len(like) == int(new_person.sum()):
+        new_persons = like.assign(PERSON_ID=person_ids[new_person])
+    else:  # a template arrest of nobody in persons: new people of the first person's kind
+        new_persons = persons.iloc[np.zeros(int(new_person.sum()), dtype=int)].assign(
+            PERSON_ID=person_ids[new_person]
+        )
     events = make_frame(
         "court_events",
         {
             "EVENT_ID": [f"PERTURB-E{i:06d}" for i in range(count)],
-            "ARREST_KEY": keys,
+            "ARREST_KEY": keys.to_numpy(),
             "EVENT_TYPE": ["DISPOSITION"] * count,
             "EVENT_DATE": (dates + pd.Timedelta(days=1)).astype("datetime64[s]"),
             "DISPOSITION": ["DECLINE_PROSECUTE"] * count,
             "SOURCE": ["DCJS"] * count,
         },
     )
-    linked = complaints.iloc[rng.integers(0, len(complaints), count)]["CMPLNT_NUM"].tolist()
+    linked = complaints["CMPLNT_NUM"].iloc[rng.integers(0, len(complaints), count)].to_numpy()
+    # the first arrests (six per new pattern) are linked to complaints of one crime type and
+    # form new patterns, three members each, all established by them
+    patterns_new = max(1, count // 20)
+    in_new = min(count, 3 * patterns_new)
+    kind = complaints["KY_CD"].iloc[int(rng.integers(0, len(complaints)))]
+    pool = complaints.loc[(complaints["KY_CD"] == kind).to_numpy(dtype=bool), "CMPLNT_NUM"]
+    linked[:in_new] = pool.iloc[rng.integers(0, len(pool), in_new)].to_numpy()
     links = make_frame(
         "complaint_arrests",
         {
             "CMPLNT_NUM": linked,
-            "ARREST_KEY": keys,
+            "ARREST_KEY": keys.to_numpy(),
             "ARRESTEE_HEIGHT_IN": [77.0] * count,
             "ARRESTEE_WEIGHT_LB": [301.0] * count,
             "ARRESTEE_AGE": [66] * count,
             "ARRESTEE_STATEMENT": ["perturbation statement zebra quartz"] * count,
         },
     )
-    new_patterns = []
+    memberships = [
+        pd.DataFrame(
+            {
+                "PATTERN_ID": [f"PERTURB-PAT-{i // 3:04d}" for i in range(in_new)],
+                "CMPLNT_NUM": linked[:in_new],
+                "PATTERN_SOURCE": "ARREST_DERIVED",
+                "ESTABLISHED_BY_ARREST_KEY": keys.to_numpy()[:in_new],
+            }
+        )
+    ]
     if len(patterns):
         pattern_ids = patterns["PATTERN_ID"].unique()
-        members = set(zip(patterns["PATTERN_ID"], patterns["CMPLNT_NUM"], strict=True))
-        for key, complaint in zip(keys, linked, strict=True):
-            pattern = pattern_ids[rng.integers(0, len(pattern_ids))]
-            if (pattern, complaint) not in members:
-                members.add((pattern, complaint))
-                new_patterns.append(
+        for source in ("ARREST_DERIVED", "ANALYST"):
+            memberships.append(
+                pd.DataFrame(
                     {
-                        "PATTERN_ID": pattern,
-                        "CMPLNT_NUM": complaint,
-                        "PATTERN_SOURCE": "ARREST_DERIVED",
-                        "ESTABLISHED_BY_ARREST_KEY": key,
+                        "PATTERN_ID": pattern_ids[rng.integers(0, len(pattern_ids), count)],
+                        "CMPLNT_NUM": linked,
+                        "PATTERN_SOURCE": source,
+                        "ESTABLISHED_BY_ARREST_KEY": keys.to_numpy(),
                     }
                 )
+            )
+    added = make_frame("patterns", pd.concat(memberships, ignore_index=True).to_dict("list"))
+    perturbed = np.arange(len(patterns) + len(added)) >= len(patterns)
+    patterns = _without_duplicate_members(
+        pd.concat([patterns, added], ignore_index=True), perturbed
+    )
     return raw.replace(
         arrests=pd.concat([arrests, new_arrests], ignore_index=True),
         court_events=pd.concat([raw["court_events"], events], ignore_index=True),
         complaint_arrests=pd.concat([raw["complaint_arrests"], links], ignore_index=True),
-        patterns=pd.concat([patterns, make_frame("patterns", new_patterns)], ignore_index=True),
+        patterns=patterns,
+        persons=pd.concat([persons, new_persons], ignore_index=True),
     )
 
 
@@ -466,6 +564,13 @@ def _restore_persons(perturbed: Tables, raw: Tables, persons: pd.Series) -> Tabl
         kept = perturbed[name][~isin(perturbed[name][column], keys)]
         restored = raw[name][isin(raw[name][column], keys)]
         frames[name] = pd.concat([kept, restored]).sort_index(kind="stable")
+    people = perturbed["persons"]
+    frames["persons"] = pd.concat(
+        [
+            people[~isin(people["PERSON_ID"], persons)],
+            raw["persons"][isin(raw["persons"]["PERSON_ID"], persons)],
+        ]
+    ).sort_index(kind="stable")
     return perturbed.replace(**frames)
 
 
@@ -477,7 +582,7 @@ def _normalised(tables: Tables) -> Tables:
 def _perturb(kind, raw, snapshot, snapshot_fn, rng) -> tuple[Tables, Snapshot, int]:
     keys = pd.Series(snapshot.excluded_keys, dtype="str")
     if kind == "alter":
-        perturbed = _alter(raw, keys)
+        perturbed = _alter(raw, keys, rng)
     elif kind == "delete":
         perturbed = _delete(raw, keys)
     else:
@@ -564,9 +669,11 @@ def check_invariance(
         "invariance",
         passed,
         detail,
-        "raw copies with the excluded records altered (every descriptive field), deleted "
-        "(with everything pointing at them), or joined by new sealed arrests linked to "
-        "existing complaints, patterns and people; registry recomputed on each copy and "
+        "raw copies with the excluded records altered (every field but the linking keys, "
+        "their memberships included), deleted (with everything pointing at them and people "
+        "known only through them), or joined by new sealed arrests spread over the data's "
+        "dates, of existing and new people, linked to existing complaints and patterns and "
+        "forming new ones; registry recomputed on each copy and "
         "status-changing perturbations replaced; matrices and models compared by canonical "
         f"fingerprint; seed {seed}",
         tuple(findings),
