@@ -111,6 +111,18 @@ def run(engine, arrests, events, as_of, config):
         return str(exc)
 
 
+def assert_engines_agree(history, config) -> None:
+    """Both engines give the same frames, or the same error."""
+    arrests, events, as_of = history
+    fast = run(evaluate, arrests, events, as_of, config)
+    ref = run(evaluate_reference, arrests, events, as_of, config)
+    if isinstance(ref, str) or isinstance(fast, str):
+        assert fast == ref
+        return
+    for f, r in zip(fast, ref, strict=True):
+        pd.testing.assert_frame_equal(f, r)
+
+
 CONFIGS = st.sampled_from(
     [
         RulesConfig(),
@@ -127,14 +139,7 @@ CONFIGS = st.sampled_from(
 @settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), CONFIGS)
 def test_fast_engine_equals_reference(history, config):
-    arrests, events, as_of = history
-    fast = run(evaluate, arrests, events, as_of, config)
-    ref = run(evaluate_reference, arrests, events, as_of, config)
-    if isinstance(ref, str) or isinstance(fast, str):
-        assert fast == ref
-        return
-    for f, r in zip(fast, ref, strict=True):
-        pd.testing.assert_frame_equal(f, r)
+    assert_engines_agree(history, config)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -355,11 +360,4 @@ def blocked_clock_histories(draw):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(blocked_clock_histories(), CONFIGS)
 def test_fast_engine_equals_reference_on_blocked_clocks_and_reopened_sealings(history, config):
-    arrests, events, as_of = history
-    fast = run(evaluate, arrests, events, as_of, config)
-    ref = run(evaluate_reference, arrests, events, as_of, config)
-    if isinstance(ref, str) or isinstance(fast, str):
-        assert fast == ref
-        return
-    for f, r in zip(fast, ref, strict=True):
-        pd.testing.assert_frame_equal(f, r)
+    assert_engines_agree(history, config)
