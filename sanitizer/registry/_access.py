@@ -369,7 +369,7 @@ def decide_access(
             precise = f"{unknown} ({precise})"
         return AccessDecision(False, precise, public_reason=public, **base, **extra)
 
-    grant = None
+    grant, on_grant = None, {}
     if request.grant_id is not None:
         gid = request.grant_id
         matches = grants[grants["GRANT_ID"] == gid]
@@ -385,7 +385,6 @@ def decide_access(
             return deny(unknown, P_NOT_OPEN.format(grant_id=gid, arrest_key=key), **on_grant)
     if record is None:
         return deny(unknown, no_access)
-    on_grant = {} if grant is None else {"grant_id": request.grant_id, "basis": grant["BASIS"]}
     regime = record["access_regime"]
     if regime == "UNRESTRICTED":
         if grant is None:

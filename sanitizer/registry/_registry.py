@@ -458,17 +458,22 @@ class Registry:
         self.audit.checkpoint()
         return snapshot
 
-    def person_result(self, merged: Tables, arrest_key: str, as_of: date) -> RegistryResult:
+    def person_result(
+        self, merged: Tables, arrest_key: str, as_of: date, person_id: str | None = None
+    ) -> RegistryResult:
         """The reference engine on one person's rows: exact, and fast at any scale.
 
         ``merged`` already holds the home's recorded events (``with_recorded_events``);
-        callers that need the tables again merge once and pass them here.
+        callers that need the tables again merge once and pass them here, and callers that
+        already looked the arrest up pass its ``person_id``.
         """
         arrests = merged["arrests"]
-        match = arrests.loc[arrests["ARREST_KEY"] == arrest_key, "PERSON_ID"]
-        if match.empty:
-            raise KeyError(arrest_key)
-        person_arrests = arrests[arrests["PERSON_ID"] == match.iloc[0]]
+        if person_id is None:
+            match = arrests.loc[arrests["ARREST_KEY"] == arrest_key, "PERSON_ID"]
+            if match.empty:
+                raise KeyError(arrest_key)
+            person_id = match.iloc[0]
+        person_arrests = arrests[arrests["PERSON_ID"] == person_id]
         events = merged["court_events"]
         person_events = events[isin(events["ARREST_KEY"], person_arrests["ARREST_KEY"])]
         return evaluate_reference(person_arrests, person_events, as_of, self.config)
@@ -679,20 +684,17 @@ class Registry:
         _check_access_clock(self.audit, merged, request.as_of)
         # load the signing key now: failing in the checkpoint would leave an entry behind
         self.audit.require_signing_key()
-        try:
-            result = self.person_result(merged, request.arrest_key, request.as_of)
-        except KeyError:
-            result = None
-        record_status, after_as_of = None, False
-        if result is not None:
-            arrests = merged["arrests"]
-            arrested = arrests.loc[arrests["ARREST_KEY"] == request.arrest_key, "ARREST_DATE"]
-            after_as_of = pd.Timestamp(arrested.iloc[0]).date() > request.as_of
-        if result is not None and not after_as_of:
-            record_status = result.explain(request.arrest_key)
-            arrests = result.by_arrest
-            row = arrests[arrests["ARREST_KEY"] == request.arrest_key].iloc[0]
-            record_status["person_id"] = row["PERSON_ID"]
+        arrests = merged["arrests"]
+        mine = arrests["ARREST_KEY"] == request.arrest_key
+        found = arrests.loc[mine, ["PERSON_ID", "ARREST_DATE"]]
+        result, record_status, after_as_of = None, None, False
+        if not found.empty:  # one look-up of the arrest: its person and date
+            person_id, arrested = found.iloc[0]
+            after_as_of = pd.Timestamp(arrested).date() > request.as_of
+            if not after_as_of:
+                result = self.person_result(merged, request.arrest_key, request.as_of, person_id)
+                record_status = result.explain(request.arrest_key)
+                record_status["person_id"] = person_id
         grants = tables["access_grants"]
         decision = decide_access(request, record_status, grants)
         record, withheld = None, []
