@@ -193,3 +193,36 @@ def test_perturbations_are_seeded(world):
         b, _, _ = _perturb(kind, raw, snapshot, snapshot_fn, np.random.default_rng(3))
         for name in ("arrests", "patterns", "persons"):
             pd.testing.assert_frame_equal(a[name], b[name])
+
+
+@pytest.mark.parametrize("kind", ["alter", "delete", "add"])
+def test_a_perturbed_copys_registry_is_the_one_a_full_recomputation_gives(kind, world):
+    """Only the persons a round changed are re-evaluated; the result must not differ.
+
+    The check keeps every other person's records from the round before (the rules read
+    one person's rows at a time); this holds that shortcut to a recomputation of the
+    whole perturbed copy, statuses, dates, reasons and excluded dockets alike.
+    """
+    from sanitizer.lineage._checks import _perturb
+
+    raw, snapshot = world
+    calls = []
+
+    def counting(tables):
+        calls.append(len(tables["arrests"]))
+        return snapshot_fn(tables)
+
+    perturbed, perturbed_snapshot, replaced = _perturb(
+        kind, raw, snapshot, counting, np.random.default_rng(5)
+    )
+    full = snapshot_fn(perturbed)
+    pd.testing.assert_frame_equal(perturbed_snapshot.records, full.records, check_dtype=False)
+    columns = ["arrest_key", "docket_id"]
+    pd.testing.assert_frame_equal(
+        perturbed_snapshot.excluded_dockets.sort_values(columns).reset_index(drop=True),
+        full.excluded_dockets.sort_values(columns).reset_index(drop=True),
+        check_dtype=False,
+    )
+    assert perturbed_snapshot.digest == full.digest
+    if kind == "add" or replaced:  # the shortcut was taken: fewer arrests evaluated
+        assert min(calls) < len(perturbed["arrests"]) // 2
