@@ -39,7 +39,7 @@ import pandas as pd
 from ..features import TrainingSet
 from ..registry import Snapshot
 from ..sanitize import sanitize
-from ..tables import Tables, docket_keys, isin, position_in
+from ..tables import Tables, docket_keys, isin, position_in, value_set
 from ._fingerprint import fingerprint
 
 __all__ = [
@@ -396,6 +396,7 @@ def _delete(raw: Tables, keys: pd.Series) -> Tables:
     links = raw["complaint_arrests"]
     patterns = raw["patterns"]
     persons = raw["persons"]
+    keys = value_set(keys)  # hashed once for the four tables (4 million keys at nyc)
     kept = arrests[~isin(arrests["ARREST_KEY"], keys)]
     only_excluded = isin(persons["PERSON_ID"], arrests["PERSON_ID"]) & ~isin(
         persons["PERSON_ID"], kept["PERSON_ID"]
@@ -543,6 +544,24 @@ def _changed_persons(original: Snapshot, perturbed: Snapshot) -> pd.Series:
     return pd.concat([persons, unexcluded_new]).drop_duplicates()
 
 
+def _spliced(perturbed: pd.DataFrame, raw: pd.DataFrame, column: str, keys) -> pd.DataFrame:
+    """``perturbed`` with its rows whose ``column`` is in ``keys`` replaced by ``raw``'s.
+
+    Row order follows the index labels (both frames keep the raw rows' labels). One take
+    over the two frames side by side: filtering, concatenating and sorting took three
+    copies of every column, 24 s per replacement round at nyc.
+    """
+    dropped = isin(perturbed[column], keys)
+    restored = np.flatnonzero(isin(raw[column], keys))
+    if not dropped.any() and not len(restored):
+        return perturbed
+    kept = np.flatnonzero(~dropped)
+    labels = np.concatenate([perturbed.index.to_numpy()[kept], raw.index.to_numpy()[restored]])
+    sources = np.concatenate([kept, len(perturbed) + np.arange(len(restored))])
+    both = pd.concat([perturbed, raw.iloc[restored]])
+    return both.take(sources[np.argsort(labels, kind="stable")])
+
+
 def _restore_persons(perturbed: Tables, raw: Tables, persons: pd.Series) -> Tables:
     """Undo a perturbation for some persons: their rows as in the raw data, in place.
 
@@ -553,24 +572,17 @@ def _restore_persons(perturbed: Tables, raw: Tables, persons: pd.Series) -> Tabl
     new_keys = perturbed["arrests"].loc[
         isin(perturbed["arrests"]["PERSON_ID"], persons), "ARREST_KEY"
     ]
-    keys = pd.concat([raw_keys, new_keys]).drop_duplicates()
-    frames = {}
-    for name, column in (
-        ("arrests", "ARREST_KEY"),
-        ("court_events", "ARREST_KEY"),
-        ("complaint_arrests", "ARREST_KEY"),
-        ("patterns", "ESTABLISHED_BY_ARREST_KEY"),
-    ):
-        kept = perturbed[name][~isin(perturbed[name][column], keys)]
-        restored = raw[name][isin(raw[name][column], keys)]
-        frames[name] = pd.concat([kept, restored]).sort_index(kind="stable")
-    people = perturbed["persons"]
-    frames["persons"] = pd.concat(
-        [
-            people[~isin(people["PERSON_ID"], persons)],
-            raw["persons"][isin(raw["persons"]["PERSON_ID"], persons)],
-        ]
-    ).sort_index(kind="stable")
+    keys = value_set(pd.concat([raw_keys, new_keys]))
+    frames = {
+        name: _spliced(perturbed[name], raw[name], column, keys)
+        for name, column in (
+            ("arrests", "ARREST_KEY"),
+            ("court_events", "ARREST_KEY"),
+            ("complaint_arrests", "ARREST_KEY"),
+            ("patterns", "ESTABLISHED_BY_ARREST_KEY"),
+        )
+    }
+    frames["persons"] = _spliced(perturbed["persons"], raw["persons"], "PERSON_ID", persons)
     return perturbed.replace(**frames)
 
 

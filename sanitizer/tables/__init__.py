@@ -4,7 +4,7 @@ The only place raw input is coerced (STYLE.md: validate at the boundary, once). 
 other stage receives ``Tables`` whose columns have the types documented in ``_read``.
 """
 
-from ._arrow import arrow_strings, isin, lookup, position_in
+from ._arrow import arrow_strings, isin, lookup, position_in, value_set
 from ._frames import make_frame
 from ._issues import ERROR_CODES, MAX_ROWS_PER_PROBLEM, Issue, ValidationReport
 from ._read import ARROW_TYPES, PANDAS_DTYPES, Tables
@@ -63,6 +63,7 @@ __all__ = [
     "read_tables",
     "to_arrow",
     "validate_directory",
+    "value_set",
     "write_table",
     "write_tables",
 ]
