@@ -27,8 +27,29 @@ person), and ``public_reason``, what the requester is told: it never names the r
 status, statute, regime or person, and a denial reads the same for an unknown arrest as for
 a sealed or expunged one (CPL 160.60).
 
-Not checked yet: the precondition of the supervision bases (PAROLE_SUPERVISION,
-PROBATION_SUPERVISION_ARREST_DURING; SEALING_RULES.md step 3, "supervision record").
+A (d)(iii)-(vi) basis opens a COURT_ORDER_ONLY record only "with proof of its
+precondition" (SEALING_RULES.md, "Validation at query time", step 3):
+
+- PAROLE_SUPERVISION ((d)(iv): "on parole supervision for a conviction in a different
+  case"): the person must be on parole, as of the request's as-of date, under a case of
+  another arrest than the one asked about. The supervision record is the person's court
+  events (``_supervision``: from the sentence, or the release from prison, until a
+  revocation or SUPERVISION_END).
+- PROBATION_SUPERVISION_ARREST_DURING ((d)(vi): "where the arrest occurred while the
+  accused was under its supervision"): the requested arrest's ARREST_DATE must fall inside
+  a probation of the person under another arrest's case (from the probation sentence, not
+  on the same day, until its revocation or end).
+- GUN_LICENSE_APPLICATION and POLICE_PEACE_OFFICER_APPLICANT ((d)(iii), (v): a license
+  application, an applicant file): no input table holds the application, so the grant
+  itself must carry the evidence, the SHA-256 of the document on file (ORDER_SHA256, the
+  contract's only evidence column, 64 hexadecimal digits). It is a property of the grant,
+  so it is checked whatever the record, like the grant's other own checks.
+
+Another arrest, not another docket of the same arrest: the gate decides an arrest's
+records (and each sealed docket of it with the same request), and an arrest report relates
+to every docket of the arrest, so a supervision arising from the arrest asked about is
+never "a different case". The supervision bases need the person's court events: a caller
+that gives none (``tables``) gets a denial, never an unchecked grant.
 """
 
 from __future__ import annotations
@@ -40,7 +61,8 @@ from datetime import date
 
 import pandas as pd
 
-from ..tables import LIST_SEPARATOR, WILDCARD
+from ..tables import LIST_SEPARATOR, WILDCARD, isin
+from ._supervision import supervising_cases
 
 __all__ = [
     "AccessRequest",
@@ -88,6 +110,15 @@ BASES_BY_STATUTE: dict[str, dict[str, str | None]] = {
     "CPL 160.59": dict(_LE_DUTY_BASES),
 }
 _EX_PARTE_ORDERS = {"CPL_160_50_1_d_ii_EX_PARTE_ORDER", "CPL_160_55_1_d_ii_EX_PARTE_ORDER"}
+#: The supervision bases and the supervision whose record each needs (a COURT_ORDER_ONLY
+#: record only: LE_DUTY_PERMITTED records do not accept them at all).
+_SUPERVISION_BASES = {
+    "PAROLE_SUPERVISION": "PAROLE",
+    "PROBATION_SUPERVISION_ARREST_DURING": "PROBATION",
+}
+#: The bases whose precondition is a document on file (an application, an applicant file).
+_DOCUMENT_BASES = {"GUN_LICENSE_APPLICATION", "POLICE_PEACE_OFFICER_APPLICANT"}
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _SUPERIOR_COURTS = {"SUPREME", "COUNTY"}
 _LOCAL_COURTS = {"DISTRICT", "CITY", "NYC_CRIMINAL"}
 
@@ -110,6 +141,10 @@ R_REGIME = "record has access regime {regime!r}, which the gate does not know; d
 R_GRANT_NOT_FOUND = "grant {grant_id!r} does not exist; denied"
 R_GRANTED = "granted under {grant_id} ({basis}) for {purpose}"
 R_GRANTED_LE = "granted under {grant_id} (LE_DUTY_STATUTORY, {statute}); purpose logged: {purpose}"
+R_GRANTED_SUPERVISION = (
+    "granted under {grant_id} ({basis}) for {purpose}; supervision record: {kind} on arrest "
+    "{case} since {since}"
+)
 R_STATUS = "grant {grant_id} is {status}, not ACTIVE; denied"
 R_NO_EXPIRY = "grant {grant_id} has no expiry date; a grant without expiry is invalid; denied"
 R_NO_ISSUED = "grant {grant_id} has no issue date (ISSUED_AT); denied"
@@ -142,6 +177,24 @@ R_COURT = (
 )
 R_NOT_EX_PARTE = "grant {grant_id} is a (d)(ii) order but is not marked ex parte; denied"
 R_VIEW = "grant {grant_id} does not permit VIEW ({actions}); denied"
+R_NO_PAROLE = (
+    "no parole supervision of person {person_id} on a different case as of {as_of} (only "
+    "another arrest than {arrest_key} counts; {statute}(1)(d)(iv)); grant {grant_id} "
+    "({basis}) does not open this record; denied"
+)
+R_NO_PROBATION = (
+    "arrest {arrest_key} of person {person_id} (dated {arrest_date}) was not made during a "
+    "probation of that person on a different case ({statute}(1)(d)(vi)); grant {grant_id} "
+    "({basis}) does not open this record; denied"
+)
+R_NO_SUPERVISION_RECORD = (
+    "basis {basis} of grant {grant_id} needs the person's supervision record and no court "
+    "events were given to check it; denied by default"
+)
+R_NO_DOCUMENT = (
+    "grant {grant_id} ({basis}) carries no well-formed ORDER_SHA256 (64 hexadecimal digits) "
+    "of the {document} on file, the proof of its precondition; denied"
+)
 R_DEIDENTIFIED = (
     "grant {grant_id} is for de-identified research (CPL 160.57(1)(d)(xii)): identifying "
     "information must be removed, and a record view is identified; denied"
@@ -282,6 +335,9 @@ def _own_problem(request: AccessRequest, grant: Mapping) -> str | None:
     expected = _BASIS_PURPOSE[basis]
     if expected is not None and request.purpose != expected:
         return R_BASIS_PURPOSE.format(basis=basis, expected=expected, purpose=request.purpose)
+    if basis in _DOCUMENT_BASES and not _is_sha256(grant.get("ORDER_SHA256")):
+        document = "license application" if basis == "GUN_LICENSE_APPLICATION" else "applicant file"
+        return R_NO_DOCUMENT.format(grant_id=gid, basis=basis, document=document)
     if basis in _EX_PARTE_ORDERS:
         if not bool(grant.get("EX_PARTE")):
             return R_NOT_EX_PARTE.format(grant_id=gid)
@@ -294,6 +350,52 @@ def _own_problem(request: AccessRequest, grant: Mapping) -> str | None:
     return None
 
 
+def _is_sha256(value) -> bool:
+    return isinstance(value, str) and _SHA256.fullmatch(value) is not None
+
+
+def _supervision_evidence(
+    request: AccessRequest, record: Mapping, grant: Mapping, kind: str, tables: Mapping | None
+) -> tuple[str | None, dict | None]:
+    """``(problem, evidence)`` for a supervision basis: the precise denial, or the record.
+
+    The person's arrests and court events are picked from ``tables`` (a few rows); the
+    case asked about never counts (``_supervision`` says how supervision is read).
+    """
+    gid, basis = grant["GRANT_ID"], grant["BASIS"]
+    if tables is None:
+        return R_NO_SUPERVISION_RECORD.format(basis=basis, grant_id=gid), None
+    person = record.get("person_id")
+    arrests = tables["arrests"]
+    arrests = arrests.loc[arrests["PERSON_ID"] == person, ["ARREST_KEY", "ARREST_DATE"]]
+    others = arrests.loc[arrests["ARREST_KEY"] != request.arrest_key, "ARREST_KEY"]
+    events = tables["court_events"]
+    events = events[isin(events["ARREST_KEY"], others)]
+    facts = {
+        "person_id": person,
+        "arrest_key": request.arrest_key,
+        "grant_id": gid,
+        "basis": basis,
+        "statute": statute_section(record.get("statute")),
+    }
+    if kind == "PAROLE":
+        running = supervising_cases(events, kind, request.as_of)
+        problem = R_NO_PAROLE.format(**facts, as_of=request.as_of)
+    else:
+        mine = arrests.loc[arrests["ARREST_KEY"] == request.arrest_key, "ARREST_DATE"]
+        arrested = _date(mine.iloc[0]) if len(mine) else None
+        problem = R_NO_PROBATION.format(**facts, arrest_date=arrested)
+        if arrested is None:
+            return problem, None
+        running = supervising_cases(events, kind, arrested, start_on_day=False)
+    if running.empty:
+        return problem, None
+    case = running.iloc[0]
+    docket = case["DOCKET_ID"]
+    label = case["ARREST_KEY"] if pd.isna(docket) else f"{case['ARREST_KEY']} (docket {docket})"
+    return None, {"kind": kind, "case": label, "since": _date(case["SINCE"])}
+
+
 def _in_scope(request: AccessRequest, record: Mapping | None, grant: Mapping) -> bool:
     arrests, persons = _items(grant.get("SCOPE_ARREST_KEYS")), _items(grant.get("SCOPE_PERSON_IDS"))
     person = None if record is None else record.get("person_id")
@@ -301,40 +403,51 @@ def _in_scope(request: AccessRequest, record: Mapping | None, grant: Mapping) ->
 
 
 def _grant_problem(
-    request: AccessRequest, record: Mapping | None, grant: Mapping
-) -> tuple[str, str] | None:
-    """Why this grant does not open this record for this request, or None if it does.
+    request: AccessRequest, record: Mapping | None, grant: Mapping, tables: Mapping | None
+) -> tuple[tuple[str, str] | None, dict | None]:
+    """Why this grant does not open this record for this request, and the evidence if it does.
 
-    Returns ``(precise, public)``: the audit log's reason and the requester's. The grant's
+    Returns ``(problem, evidence)``. ``problem`` is None when the grant opens the record,
+    else ``(precise, public)``: the audit log's reason and the requester's. The grant's
     own problems are the same in both; a problem that depends on the record (its scope by
-    person, the statute it is sealed under) is told to the requester without the record's
-    facts. A grant for a record that is not sealed must still pass every check of its own.
+    person, the statute it is sealed under, the person's supervision record) is told to the
+    requester without the record's facts. A grant for a record that is not sealed must
+    still pass every check of its own. ``evidence`` is the supervision record that proves
+    a supervision basis's precondition, for the audit log, or None.
     """
     gid = grant["GRANT_ID"]
     own = _own_problem(request, grant)
     if own is not None:
-        return own, own
+        return (own, own), None
+    not_open = P_NOT_OPEN.format(grant_id=gid, arrest_key=request.arrest_key)
     if not _in_scope(request, record, grant):
         precise = R_SCOPE.format(
             arrest_key=request.arrest_key,
             person_id=None if record is None else record.get("person_id"),
             grant_id=gid,
         )
-        return precise, P_SCOPE.format(arrest_key=request.arrest_key, grant_id=gid)
+        return (precise, P_SCOPE.format(arrest_key=request.arrest_key, grant_id=gid)), None
     if record is None or record["access_regime"] not in _GRANT_REGIMES:
-        return None  # unknown, unsealed and expunged records: decide_access decides
+        return None, None  # unknown, unsealed and expunged records: decide_access decides
     statute = statute_section(record.get("statute"))
     allowed = BASES_BY_STATUTE.get(statute, {})
     if grant["BASIS"] not in allowed:
         precise = R_BASIS.format(basis=grant["BASIS"], grant_id=gid, statute=statute)
-        return precise, P_NOT_OPEN.format(grant_id=gid, arrest_key=request.arrest_key)
-    return None
+        return (precise, not_open), None
+    kind = _SUPERVISION_BASES.get(grant["BASIS"])
+    if kind is not None and record["access_regime"] == "COURT_ORDER_ONLY":
+        precise, evidence = _supervision_evidence(request, record, grant, kind, tables)
+        if precise is not None:
+            return (precise, not_open), None
+        return None, evidence
+    return None, None
 
 
 def decide_access(
     request: AccessRequest,
     record: Mapping | None,
     grants: pd.DataFrame,
+    tables: Mapping[str, pd.DataFrame] | None = None,
 ) -> AccessDecision:
     """Decide one access request; pure, so every path is testable and auditable.
 
@@ -350,6 +463,11 @@ def decide_access(
         ``person_id``), or None when the arrest does not exist (as of that date).
     grants : DataFrame
         The ``access_grants`` table.
+    tables : mapping of DataFrame, optional
+        The input tables, home-recorded events included (at least ``arrests`` and
+        ``court_events``): the supervision record a PAROLE_SUPERVISION or
+        PROBATION_SUPERVISION_ARREST_DURING grant needs for a COURT_ORDER_ONLY record,
+        read only then. Without them such a grant opens no such record.
     """
     key = request.arrest_key
     no_access = P_NO_ACCESS.format(
@@ -369,7 +487,7 @@ def decide_access(
             precise = f"{unknown} ({precise})"
         return AccessDecision(False, precise, public_reason=public, **base, **extra)
 
-    grant, on_grant = None, {}
+    grant, on_grant, evidence = None, {}, None
     if request.grant_id is not None:
         gid = request.grant_id
         matches = grants[grants["GRANT_ID"] == gid]
@@ -378,7 +496,7 @@ def decide_access(
             return deny(missing, missing, grant_id=gid)
         grant = matches.iloc[0].to_dict()
         on_grant = {"grant_id": gid, "basis": grant["BASIS"]}
-        problem = _grant_problem(request, record, grant)
+        problem, evidence = _grant_problem(request, record, grant, tables)
         if problem is not None:
             return deny(*problem, **on_grant)
         if record is None:
@@ -407,11 +525,14 @@ def decide_access(
     if grant is None:
         return deny(R_NO_GRANT.format(statute=record.get("statute"), regime=regime), no_access)
     template = R_GRANTED_LE if grant["BASIS"] == "LE_DUTY_STATUTORY" else R_GRANTED
+    if evidence is not None:
+        template = R_GRANTED_SUPERVISION
     reason = template.format(
         grant_id=request.grant_id,
         basis=grant["BASIS"],
         purpose=request.purpose,
         statute=record.get("statute"),
+        **(evidence or {}),
     )
     public = P_SHOWN_GRANT.format(grant_id=request.grant_id)
     return AccessDecision(True, reason, public_reason=public, **base, **on_grant)

@@ -696,10 +696,12 @@ class Registry:
                 record_status = result.explain(request.arrest_key)
                 record_status["person_id"] = person_id
         grants = tables["access_grants"]
-        decision = decide_access(request, record_status, grants)
+        decision = decide_access(request, record_status, grants, merged)
         record, withheld = None, []
         if decision.granted:
-            withheld = _withheld_dockets(request, result, record_status["person_id"], grants)
+            withheld = _withheld_dockets(
+                request, result, record_status["person_id"], grants, merged
+            )
             record = self._record(merged, request, withheld)
         seq = self.audit.append(
             {
@@ -806,7 +808,11 @@ def _check_access_clock_locked(conn, as_of: date) -> None:
 
 
 def _withheld_dockets(
-    request: AccessRequest, result: RegistryResult, person_id: str, grants: pd.DataFrame
+    request: AccessRequest,
+    result: RegistryResult,
+    person_id: str,
+    grants: pd.DataFrame,
+    tables: Tables,
 ) -> list[str]:
     """The sealed dockets of a granted arrest that this request does not open.
 
@@ -829,6 +835,6 @@ def _withheld_dockets(
             "statute": statute,
             "access_regime": docket.access_regime,
         }
-        if not decide_access(request, status, grants).granted:
+        if not decide_access(request, status, grants, tables).granted:
             withheld.append("" if pd.isna(docket.DOCKET_ID) else str(docket.DOCKET_ID))
     return sorted(withheld)

@@ -7,6 +7,20 @@ category-wide, a law-enforcement-duty basis for a 160.50 record, a District cour
 not seal the record, a purpose that does not match ...). ``truth/grants`` names the defect
 and the request a test should make, with the expected outcome. A few hundred rows at most,
 so plain Python loops are fine here.
+
+The supervision bases are lawful only with a supervision record (SEALING_RULES.md,
+"Validation at query time", step 3), so their targets are chosen from the world's court
+events: the good PAROLE_SUPERVISION grant names a sealed arrest whose person is on parole,
+as of the world's as-of date, under another arrest; the good
+PROBATION_SUPERVISION_ARREST_DURING grant one made while its person was on probation under
+another arrest. One bad grant of each names an arrest that fails that precondition
+(NO_PAROLE_SUPERVISION, ARREST_NOT_DURING_PROBATION). Supervision is read here on its own,
+independently of the gate, by the same reading (``registry._supervision``): a stint runs
+from the probation sentence, or for parole from the sentence without prison or a release,
+until a revocation or SUPERVISION_END; a resentence replaces the sentence before it; on
+one day a stop follows a start; the arrest must fall strictly inside a probation. Without
+the court events (``events=None``) the generator cannot tell, so those grants keep their
+drawn target and their expected outcome is not CERTAIN.
 """
 
 from __future__ import annotations
@@ -22,6 +36,13 @@ __all__ = ["make_grants"]
 
 _INV = "INVESTIGATION_OF_SPECIFIC_CRIME"
 _DII = "CPL_160_50_1_d_ii_EX_PARTE_ORDER"
+_PAROLE = "PAROLE_SUPERVISION"
+_PROBATION = "PROBATION_SUPERVISION_ARREST_DURING"
+_PAROLE_EXTRA = {"EX_PARTE": False, "GRANTEE_IDS": "po.williams", "CASE_NO": None}
+_PROBATION_EXTRA = {"EX_PARTE": False, "GRANTEE_IDS": "prob.officer.diaz", "CASE_NO": None}
+# ``extra["supervision"]``: which supervision record the target must have (True) or lack
+# (False): "parole", on parole at the as-of date under another arrest; "probation", the
+# arrest made during a probation under another arrest.
 # (defect, basis, pool, purpose, expected, certain, overrides)
 _TEMPLATES = (
     ("NONE", _DII, "160.50", _INV, "grant", True, {}),
@@ -63,21 +84,21 @@ _TEMPLATES = (
     ),
     (
         "NONE",
-        "PAROLE_SUPERVISION",
+        _PAROLE,
         "160.55",
         "SUPERVISION",
         "grant",
         True,
-        {"EX_PARTE": False, "GRANTEE_IDS": "po.williams", "CASE_NO": None},
+        {**_PAROLE_EXTRA, "supervision": ("parole", True)},
     ),
     (
         "NONE",
-        "PROBATION_SUPERVISION_ARREST_DURING",
+        _PROBATION,
         "160.50",
         "SUPERVISION",
         "grant",
         True,
-        {"EX_PARTE": False, "GRANTEE_IDS": "prob.officer.diaz", "CASE_NO": None},
+        {**_PROBATION_EXTRA, "supervision": ("probation", True)},
     ),
     (
         "NONE",
@@ -153,6 +174,25 @@ _TEMPLATES = (
         {"RECORD_TYPES": "ARREST_REPORT", "request_record": "PHOTO"},
     ),
     ("EXPUNGED_RECORD", _DII, "expunged", _INV, "deny", True, {}),
+    # last, so that adding them left every earlier grant of a round as it was
+    (
+        "NO_PAROLE_SUPERVISION",
+        _PAROLE,
+        "160.55",
+        "SUPERVISION",
+        "deny",
+        True,
+        {**_PAROLE_EXTRA, "supervision": ("parole", False)},
+    ),
+    (
+        "ARREST_NOT_DURING_PROBATION",
+        _PROBATION,
+        "160.50",
+        "SUPERVISION",
+        "deny",
+        True,
+        {**_PROBATION_EXTRA, "supervision": ("probation", False)},
+    ),
 )
 _JUDGES = (
     "Hon. A. Rodriguez",
@@ -208,11 +248,103 @@ def _pools(
     return out
 
 
+#: The court events that start, suspend or end a supervision, in their same-day order.
+_SUPERVISION_ORDER = {"SENTENCE": 0, "RELEASE": 1, "SUPERVISION_REVOKED": 2, "SUPERVISION_END": 3}
+_OPEN_END = np.iinfo(np.int64).max
+
+
+def _stints(events: pd.DataFrame, arrests: pd.DataFrame, persons) -> dict[str, list[tuple]]:
+    """The supervision stints of ``persons`` known at the as-of date, by PERSON_ID.
+
+    A stint is ``(ARREST_KEY, kind, start, stop)`` in day numbers, ``stop`` exclusive
+    (``_OPEN_END`` while it runs); the reading is the module docstring's.
+    """
+    theirs = arrests.loc[arrests["PERSON_ID"].isin(persons), ["ARREST_KEY", "PERSON_ID"]]
+    person_of = dict(zip(theirs["ARREST_KEY"], theirs["PERSON_ID"], strict=True))
+    ev = events[
+        events["ARREST_KEY"].isin(theirs["ARREST_KEY"])
+        & events["EVENT_TYPE"].isin(list(_SUPERVISION_ORDER))
+    ]
+    ev = ev.assign(
+        DAY=ev["EVENT_DATE"].to_numpy().astype("datetime64[D]").astype(np.int64),
+        DOCKET=ev["DOCKET_ID"].fillna(""),
+        RANK=ev["EVENT_TYPE"].map(_SUPERVISION_ORDER),
+    )
+    ev = ev[ev["DAY"] <= cal.AS_OF].sort_values(
+        ["ARREST_KEY", "DOCKET", "DAY", "RANK"], kind="stable"
+    )
+    stints: dict[str, list[tuple]] = {}
+    case, kind, ended, start = None, None, False, None
+
+    def close(stop: int) -> None:
+        nonlocal start
+        if start is not None:
+            stints.setdefault(person_of[case[0]], []).append((case[0], kind, start, stop))
+            start = None
+
+    for key, docket, etype, day, jailed, supervision in zip(
+        ev["ARREST_KEY"],
+        ev["DOCKET"],
+        ev["EVENT_TYPE"],
+        ev["DAY"],
+        ev["INCARCERATION"],
+        ev["SUPERVISION"],
+        strict=True,
+    ):
+        if (key, docket) != case:
+            close(_OPEN_END)
+            case, kind, ended = (key, docket), None, False
+        if etype == "SENTENCE":  # a resentence replaces the sentence before it
+            close(day)
+            kind = supervision if supervision in ("PAROLE", "PROBATION") else None
+            ended = False
+            if kind == "PROBATION" or (kind == "PAROLE" and not jailed):
+                start = day
+        elif etype == "RELEASE":
+            if kind == "PAROLE" and not ended and start is None:
+                start = day
+        else:  # SUPERVISION_REVOKED, SUPERVISION_END
+            close(day)
+            ended = ended or etype == "SUPERVISION_END"
+    close(_OPEN_END)
+    return stints
+
+
+def _meets(pool: pd.DataFrame, what: str, stints: dict, arrests: pd.DataFrame) -> np.ndarray:
+    """Which of the pool's arrests have the supervision record ``what`` needs."""
+    known = arrests["ARREST_KEY"].isin(pool["ARREST_KEY"])
+    dates = arrests.loc[known].set_index("ARREST_KEY")["ARREST_DATE"]
+    out = np.zeros(len(pool), dtype=bool)
+    for i, (key, person) in enumerate(zip(pool["ARREST_KEY"], pool["PERSON_ID"], strict=True)):
+        mine = [s for s in stints.get(person, ()) if s[0] != key]
+        if what == "parole":
+            out[i] = any(k == "PAROLE" and a <= cal.AS_OF < b for _, k, a, b in mine)
+        else:
+            day = int(np.datetime64(dates[key], "D").astype(np.int64))
+            out[i] = any(k == "PROBATION" and a < day < b for _, k, a, b in mine)
+    return out
+
+
 def make_grants(
-    rng: np.random.Generator, rounds: int, dockets: pd.DataFrame, arrests: pd.DataFrame
+    rng: np.random.Generator,
+    rounds: int,
+    dockets: pd.DataFrame,
+    arrests: pd.DataFrame,
+    events: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``rounds`` copies of every template, each scoped to a different sealed arrest."""
+    """``rounds`` copies of every template, each scoped to a different sealed arrest.
+
+    ``events`` (``court_events``) lets the supervision templates pick a target that meets
+    (or, for their bad grant, fails) the precondition; the draws from ``rng`` are the same
+    with or without them.
+    """
     pools = _pools(rng, dockets, arrests)
+    stints = {}
+    if events is not None:
+        needs = {name for _, _, name, _, _, _, extra in _TEMPLATES if "supervision" in extra}
+        persons = pd.concat([pools[name]["PERSON_ID"] for name in sorted(needs)]).unique()
+        stints = _stints(events, arrests, persons)
+    meets: dict[tuple[str, str], np.ndarray] = {}
     rows, truth = [], []
     number = 0
     for r in range(rounds):
@@ -221,6 +353,17 @@ def make_grants(
             if len(pool) < 2:
                 continue
             pick = int(rng.integers(0, len(pool)))
+            if "supervision" in extra and events is None:
+                certain = False  # the precondition cannot be checked: outcome unknown
+            elif "supervision" in extra:
+                what, wanted = extra["supervision"]
+                if (pool_name, what) not in meets:
+                    meets[(pool_name, what)] = _meets(pool, what, stints, arrests)
+                fits = np.flatnonzero(meets[(pool_name, what)] == wanted)
+                if len(fits) == 0:
+                    continue
+                # the drawn arrest if it fits, else the next one that does
+                pick = int(fits[np.searchsorted(fits, pick) % len(fits)])
             target = pool.iloc[pick]
             others = np.flatnonzero(pool["PERSON_ID"].to_numpy() != target["PERSON_ID"])
             other = pool.iloc[int(others[0])] if len(others) else target

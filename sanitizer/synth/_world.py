@@ -149,7 +149,7 @@ def generate(
 
     report("grants")
     grants, grant_truth = make_grants(
-        np.random.default_rng(s_grants), size.grant_rounds, court.dockets, arrests
+        np.random.default_rng(s_grants), size.grant_rounds, court.dockets, arrests, court.events
     )
 
     report("truth")

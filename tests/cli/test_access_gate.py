@@ -3,7 +3,8 @@
 On the sample data (``data/sample``), with a few grants added to a private copy: the gate
 checks a named grant whatever the arrest's regime, never decides as of a date before what
 it already knows, shows each record type's own content, tells a denied requester nothing
-about how (or whether) the arrest is sealed, and leaves the log as it was on exit 2.
+about how (or whether) the arrest is sealed, opens a sealed arrest under a supervision or
+license basis only with proof of its precondition, and leaves the log as it was on exit 2.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ OPEN_DOCKET = "CR-00000341-81BX"
 SEALED = "100000452"  # SEALED_160_50 (CPL 160.50(3)(b)); grant G00001 opens it
 EXPUNGED = "100002557"  # EXPUNGED_160_50_5
 RECENTLY_SEALED = "100004922"  # OPEN until its DISMISSAL of 2026-05-31
+SUPERVISION = "SUPERVISION"
+# SEALED_160_50; its person P00000020 is on parole for arrest 100002768 (released 2022-12-18)
+ON_PAROLE = "100003141"
+# SEALED_160_50; P00000057's parole (arrest 100004280) was revoked on 2026-05-29
+PAROLE_REVOKED = "100004279"
+# P00000131 was on probation for arrest 100003655 from 2022-11-03 to 2025-11-23:
+DURING_PROBATION = "100003976"  # SEALED_160_55, arrested 2023-07-04
+AFTER_PROBATION = "100004923"  # SEALED_160_50, arrested 2026-02-02
 
 _HEADER = (
     "GRANT_ID,BASIS,COURT,COURT_TYPE,COURT_SEALED_THE_RECORD,EX_PARTE,DOCKET_NO,JUDGE,"
@@ -37,22 +46,42 @@ _HEADER = (
 )
 
 
-def _grant(gid, basis, scope, *, ex_parte="true", issued="2026-01-05", effective="2026-01-05"):
+def _grant(
+    gid,
+    basis,
+    scope,
+    *,
+    ex_parte="true",
+    issued="2026-01-05",
+    effective="2026-01-05",
+    persons="",
+    purpose=INVESTIGATION,
+    sha="0" * 64,
+):
     fields = [
         gid, basis, "Supreme Court Bronx County", "SUPREME", "false", ex_parte, "IND-1",
-        "Hon. A. Judge", issued, effective, "2027-01-05", "ACTIVE", "det.x", scope, "",
-        "ARREST_REPORT;COURT_PAPERS", INVESTIGATION, "VIEW", "", "0" * 64,
+        "Hon. A. Judge", issued, effective, "2027-01-05", "ACTIVE", "det.x", scope, persons,
+        "ARREST_REPORT;COURT_PAPERS", purpose, "VIEW", "", sha,
     ]  # fmt: skip
     return ",".join(fields)
 
 
 #: Added to the copy: an LE-duty grant and an ex parte order for the partially sealed
-#: arrest, and an order for the sealed arrest issued in the future with no EFFECTIVE_FROM.
+#: arrest, an order for the sealed arrest issued in the future with no EFFECTIVE_FROM, the
+#: supervision bases (two parole grants, a probation grant scoped to a person) and a gun
+#: license grant with no document hash.
 EXTRA_GRANTS = [
     _grant("GX-LE", "LE_DUTY_STATUTORY", PARTIAL, ex_parte="false"),
     _grant("GX-ORDER", "CPL_160_50_1_d_ii_EX_PARTE_ORDER", PARTIAL),
     _grant("GX-FUTURE", "CPL_160_50_1_d_ii_EX_PARTE_ORDER", SEALED, issued="2026-07-01",
            effective=""),
+    _grant("GX-PAROLE", "PAROLE_SUPERVISION", ON_PAROLE, ex_parte="false", purpose=SUPERVISION),
+    _grant("GX-PAROLE-REVOKED", "PAROLE_SUPERVISION", PAROLE_REVOKED, ex_parte="false",
+           purpose=SUPERVISION),
+    _grant("GX-PROBATION", "PROBATION_SUPERVISION_ARREST_DURING", "", persons="P00000131",
+           ex_parte="false", purpose=SUPERVISION),
+    _grant("GX-LICENSE", "GUN_LICENSE_APPLICATION", SEALED, ex_parte="false",
+           purpose="LICENSE_REVIEW", sha=""),
 ]  # fmt: skip
 
 
@@ -232,7 +261,56 @@ def test_a_grant_issued_in_the_future_opens_nothing(tmp_path, data):
     assert "issued on 2026-07-01" in payload["reason"]
 
 
-# --- 6. a log with entries and no checkpoint at all is not intact ----------------------------
+# --- 6. a supervision or license basis opens a sealed arrest only with proof of its precondition
+def test_a_parole_grant_opens_a_sealed_arrest_only_while_the_person_is_on_parole_elsewhere(
+    tmp_path, data
+):
+    home = tmp_path / "h"
+    opened = show(data, home, ON_PAROLE, "--grant", "GX-PAROLE", purpose=SUPERVISION)
+    assert opened.exit_code == 0, opened.output
+    assert json.loads(opened.stdout)["record"]["arrest"]["ARREST_KEY"] == ON_PAROLE
+    revoked = _told(
+        show(data, home, PAROLE_REVOKED, "--grant", "GX-PAROLE-REVOKED", purpose=SUPERVISION)
+    )
+    # the requester hears what any grant that does not fit the record says
+    assert revoked["reason"] == (
+        f"grant GX-PAROLE-REVOKED does not open the records of arrest '{PAROLE_REVOKED}'; denied"
+    )
+    granted, denied = (e["detail"]["reason"] for e in audit_rows(home))
+    assert granted.endswith("supervision record: PAROLE on arrest 100002768 since 2022-12-18")
+    assert denied.startswith(
+        "no parole supervision of person P00000057 on a different case as of 2026-06-01"
+    )
+
+
+def test_a_probation_grant_opens_only_the_arrests_made_during_another_case_probation(
+    tmp_path, data
+):
+    home = tmp_path / "h"
+    grant = ("--grant", "GX-PROBATION")
+    during = show(data, home, DURING_PROBATION, *grant, purpose=SUPERVISION)
+    assert during.exit_code == 0, during.output
+    after = _told(show(data, home, AFTER_PROBATION, *grant, purpose=SUPERVISION))
+    assert after["reason"] == (
+        f"grant GX-PROBATION does not open the records of arrest '{AFTER_PROBATION}'; denied"
+    )
+    granted, denied = (e["detail"]["reason"] for e in audit_rows(home))
+    assert granted.endswith("supervision record: PROBATION on arrest 100003655 since 2022-11-03")
+    assert denied.startswith(
+        f"arrest {AFTER_PROBATION} of person P00000131 (dated 2026-02-02) was not made during"
+    )
+
+
+def test_a_gun_license_grant_without_the_application_hash_opens_nothing(tmp_path, data):
+    payload = _told(
+        show(data, tmp_path / "h", SEALED, "--grant", "GX-LICENSE", purpose="LICENSE_REVIEW")
+    )
+    assert payload["reason"].startswith(
+        "grant GX-LICENSE (GUN_LICENSE_APPLICATION) carries no well-formed ORDER_SHA256"
+    )
+
+
+# --- 7. a log with entries and no checkpoint at all is not intact ----------------------------
 def test_removing_every_checkpoint_is_caught(tmp_path, data):
     home = tmp_path / "h"
     show(data, home, SEALED)

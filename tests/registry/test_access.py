@@ -31,6 +31,7 @@ EXPUNGED = {
     "access_regime": "SUBJECT_ONLY",
 }
 OPEN = {**SEALED_160_50, "status": "OPEN", "statute": None, "access_regime": "UNRESTRICTED"}
+SHA = "3f" * 32
 
 GOOD = {
     "GRANT_ID": "G1",
@@ -49,7 +50,7 @@ GOOD = {
 }
 
 
-def ask(record, grant_changes=None, **request_changes):
+def ask(record, grant_changes=None, *, tables=None, **request_changes):
     grant = {**GOOD, **(grant_changes or {})}
     grants = make_frame("access_grants", [grant])
     request = dict(
@@ -61,7 +62,7 @@ def ask(record, grant_changes=None, **request_changes):
         case_no="2024-075-00123",
     )
     request.update(request_changes)
-    return decide_access(AccessRequest(**request), record, grants)
+    return decide_access(AccessRequest(**request), record, grants, tables)
 
 
 def test_a_valid_ex_parte_order_opens_a_sealed_record():
@@ -144,7 +145,7 @@ def test_basis_must_serve_its_own_purpose():
     assert not decision.granted and "serves LICENSE_REVIEW" in decision.reason
     licence = ask(
         SEALED_160_50,
-        {"BASIS": "GUN_LICENSE_APPLICATION", "PURPOSE": "LICENSE_REVIEW"},
+        {"BASIS": "GUN_LICENSE_APPLICATION", "PURPOSE": "LICENSE_REVIEW", "ORDER_SHA256": SHA},
         purpose="LICENSE_REVIEW",
     )
     assert licence.granted
@@ -232,3 +233,228 @@ def test_a_sealed_docket_is_decided_on_its_own_regime():
     assert ask(partial, le_duty).granted
     assert not ask(SEALED_160_50, le_duty).granted
     assert ask(SEALED_160_57, le_duty).granted
+
+
+# --- the (d)(iii)-(vi) bases need proof of their precondition (SEALING_RULES.md step 3) ------
+SEALED_160_55 = {**SEALED_160_50, "status": "SEALED_160_55", "statute": "CPL 160.55"}
+PAROLE = {
+    "BASIS": "PAROLE_SUPERVISION",
+    "PURPOSE": "SUPERVISION",
+    "EX_PARTE": False,
+    "CASE_NO": None,
+    "GRANTEE_IDS": "po.williams",
+}
+PROBATION = {**PAROLE, "BASIS": "PROBATION_SUPERVISION_ARREST_DURING"}
+SUPERVISION = {"requester": "po.williams", "purpose": "SUPERVISION", "case_no": None}
+#: Person P1's arrests: A1 is the sealed one asked about.
+ARRESTS = (("A1", "2023-06-01"), ("A2", "2018-01-10"), ("A3", "2021-05-05"))
+
+
+def history(*events):
+    """P1's arrests (and one of another person, P2) with the court events given."""
+    arrests = [{"ARREST_KEY": k, "PERSON_ID": "P1", "ARREST_DATE": d} for k, d in ARRESTS]
+    arrests.append({"ARREST_KEY": "B1", "PERSON_ID": "P2", "ARREST_DATE": "2018-01-10"})
+    rows = [{"EVENT_ID": f"E{i}", **row} for i, row in enumerate(events)]
+    return {
+        "arrests": make_frame("arrests", arrests),
+        "court_events": make_frame("court_events", rows),
+    }
+
+
+def event(key, etype, when, **columns):
+    return {"ARREST_KEY": key, "EVENT_TYPE": etype, "EVENT_DATE": when, **columns}
+
+
+def parole_sentence(key, when="2018-03-01", jailed=True, docket=None):
+    return event(
+        key, "SENTENCE", when, SUPERVISION="PAROLE", INCARCERATION=jailed, DOCKET_ID=docket
+    )
+
+
+def probation_sentence(key, when="2022-01-10"):
+    return event(key, "SENTENCE", when, SUPERVISION="PROBATION")
+
+
+ON_PAROLE = (parole_sentence("A2"), event("A2", "RELEASE", "2021-01-10"))
+
+
+def ask_parole(*events, record=SEALED_160_50, **changes):
+    return ask(record, PAROLE, tables=history(*events), **{**SUPERVISION, **changes})
+
+
+def ask_probation(*events, record=SEALED_160_50):
+    return ask(record, PROBATION, tables=history(*events), **SUPERVISION)
+
+
+def test_a_parole_grant_opens_a_sealed_record_while_the_person_is_on_parole_elsewhere():
+    decision = ask_parole(*ON_PAROLE)
+    assert decision.granted, decision.reason
+    assert decision.reason == gate.R_GRANTED_SUPERVISION.format(
+        grant_id="G1",
+        basis="PAROLE_SUPERVISION",
+        purpose="SUPERVISION",
+        kind="PAROLE",
+        case="A2",
+        since="2021-01-10",
+    )
+    assert ask_parole(*ON_PAROLE, record=SEALED_160_55).granted  # 160.55: the same (d)(iv)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        pytest.param((), id="no supervision at all"),
+        pytest.param((parole_sentence("A2"),), id="still in prison, not yet paroled"),
+        pytest.param((*ON_PAROLE, event("A2", "SUPERVISION_END", "2023-12-01")), id="parole ended"),
+        pytest.param(
+            (*ON_PAROLE, event("A2", "SUPERVISION_REVOKED", "2023-12-01")), id="parole revoked"
+        ),
+        pytest.param(
+            (parole_sentence("A2"), event("A2", "RELEASE", "2024-05-01")),
+            id="released after the as-of date",
+        ),
+        pytest.param(
+            (*ON_PAROLE, event("A2", "SENTENCE", "2023-02-01", SUPERVISION="NONE")),
+            id="resentenced without parole",
+        ),
+        pytest.param(
+            (parole_sentence("A1", "2023-07-01"), event("A1", "RELEASE", "2023-09-01")),
+            id="parole only on the case asked about",
+        ),
+        pytest.param(
+            (
+                parole_sentence("A1", "2023-07-01", docket="D2"),
+                event("A1", "RELEASE", "2023-09-01", DOCKET_ID="D2"),
+            ),
+            id="parole on another docket of the same arrest",
+        ),
+        pytest.param((probation_sentence("A2"),), id="probation is not parole"),
+        pytest.param(
+            (parole_sentence("B1"), event("B1", "RELEASE", "2021-01-10")), id="another person"
+        ),
+    ],
+)
+def test_a_parole_grant_without_parole_on_a_different_case_is_denied(events):
+    decision = ask_parole(*events)
+    assert not decision.granted
+    assert decision.reason == gate.R_NO_PAROLE.format(
+        person_id="P1",
+        as_of=AS_OF,
+        arrest_key="A1",
+        statute="CPL 160.50",
+        grant_id="G1",
+        basis="PAROLE_SUPERVISION",
+    )
+    # the requester is told what any grant that does not open the record tells
+    assert decision.public_reason == gate.P_NOT_OPEN.format(grant_id="G1", arrest_key="A1")
+
+
+def test_parole_resumes_on_re_release_after_a_revocation():
+    revoked = (*ON_PAROLE, event("A2", "SUPERVISION_REVOKED", "2023-06-01"))
+    assert not ask_parole(*revoked).granted
+    again = ask_parole(*revoked, event("A2", "RELEASE", "2024-01-15"))
+    assert again.granted and again.reason.endswith("PAROLE on arrest A2 since 2024-01-15")
+
+
+def test_a_parole_record_of_another_docket_is_named_in_the_audit_reason():
+    events = (
+        parole_sentence("A3", docket="D9"),
+        event("A3", "RELEASE", "2022-02-02", DOCKET_ID="D9"),
+    )
+    decision = ask_parole(*events)
+    assert decision.granted and "arrest A3 (docket D9) since 2022-02-02" in decision.reason
+
+
+def test_a_probation_grant_opens_an_arrest_made_during_another_case_probation():
+    decision = ask_probation(probation_sentence("A3"))
+    assert decision.granted, decision.reason
+    assert decision.reason.endswith("supervision record: PROBATION on arrest A3 since 2022-01-10")
+    # still on probation at the arrest (2023-06-01), ended since: the arrest was during it
+    assert ask_probation(
+        probation_sentence("A3"), event("A3", "SUPERVISION_END", "2023-09-01")
+    ).granted
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        pytest.param((), id="no supervision at all"),
+        pytest.param(
+            (probation_sentence("A3"), event("A3", "SUPERVISION_END", "2023-01-01")),
+            id="probation ended before the arrest",
+        ),
+        pytest.param(
+            (probation_sentence("A3"), event("A3", "SUPERVISION_END", "2023-06-01")),
+            id="probation ended on the day of the arrest",
+        ),
+        pytest.param(
+            (probation_sentence("A3"), event("A3", "SUPERVISION_REVOKED", "2023-03-01")),
+            id="probation revoked before the arrest",
+        ),
+        pytest.param((probation_sentence("A3", "2023-08-01"),), id="sentenced after the arrest"),
+        pytest.param(
+            (probation_sentence("A3", "2023-06-01"),), id="sentenced on the day of the arrest"
+        ),
+        pytest.param((probation_sentence("A1", "2022-01-10"),), id="probation on the same arrest"),
+        pytest.param(ON_PAROLE, id="parole is not probation"),
+    ],
+)
+def test_a_probation_grant_for_an_arrest_outside_any_other_probation_is_denied(events):
+    decision = ask_probation(*events)
+    assert not decision.granted
+    assert decision.reason == gate.R_NO_PROBATION.format(
+        arrest_key="A1",
+        person_id="P1",
+        arrest_date=date(2023, 6, 1),
+        statute="CPL 160.50",
+        grant_id="G1",
+        basis="PROBATION_SUPERVISION_ARREST_DURING",
+    )
+    assert decision.public_reason == gate.P_NOT_OPEN.format(grant_id="G1", arrest_key="A1")
+
+
+def test_a_supervision_grant_is_denied_when_the_gate_is_given_no_court_events():
+    for grant in (PAROLE, PROBATION):
+        decision = ask(SEALED_160_50, grant, **SUPERVISION)
+        assert not decision.granted
+        assert decision.reason == gate.R_NO_SUPERVISION_RECORD.format(
+            basis=grant["BASIS"], grant_id="G1"
+        )
+
+
+def test_a_supervision_denial_tells_the_requester_nothing_about_the_record():
+    told = set()
+    for record in (UNKNOWN, SEALED_160_50, EXPUNGED):
+        decision = ask(record, PAROLE, tables=history(), **SUPERVISION)
+        assert not decision.granted
+        assert not any(word in decision.public_reason for word in SEALED_WORDS), decision
+        told.add(decision.public_reason)
+    assert len(told) == 1, told
+    assert "person P1" in ask_parole().reason  # the audit log keeps the precise one
+
+
+@pytest.mark.parametrize(
+    "basis, purpose, document",
+    [
+        ("GUN_LICENSE_APPLICATION", "LICENSE_REVIEW", "license application"),
+        ("POLICE_PEACE_OFFICER_APPLICANT", "EMPLOYMENT", "applicant file"),
+    ],
+)
+@pytest.mark.parametrize(
+    "sha",
+    [None, "", "abc", "3f" * 31 + "3", "3f" * 31 + "zz", "3f" * 33],
+    ids=["missing", "empty", "short", "63 digits", "not hex", "66 digits"],
+)
+def test_a_license_or_applicant_grant_needs_the_document_hash_on_file(
+    basis, purpose, document, sha
+):
+    grant = {"BASIS": basis, "PURPOSE": purpose, "EX_PARTE": False, "ORDER_SHA256": sha}
+    for record in (SEALED_160_50, SEALED_160_57, OPEN):
+        decision = ask(record, grant, purpose=purpose)
+        assert not decision.granted
+        assert decision.reason == gate.R_NO_DOCUMENT.format(
+            grant_id="G1", basis=basis, document=document
+        )
+        assert decision.public_reason == decision.reason  # the grant's own problem
+    assert ask(SEALED_160_50, {**grant, "ORDER_SHA256": SHA}, purpose=purpose).granted
+    assert ask(SEALED_160_50, {**grant, "ORDER_SHA256": SHA.upper()}, purpose=purpose).granted
