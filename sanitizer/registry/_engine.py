@@ -22,7 +22,8 @@ per docket or per person:
    qualifying arrests of each person (so "another arrest than this one" is a lookup), and
    the Clean Slate reset via a per-person suffix maximum over conviction dates found with
    ``searchsorted``; the same over the arrests' dates gives when the later charges stop
-   pending (``_later_arrests_max``), what dates a blocked Clean Slate clock;
+   pending (``_later_arrests_max``: the day each case ended, ``term_end``, not a sealing
+   that followed), what dates a blocked Clean Slate clock;
 5. compare the person-level candidates with the local best and hand the coded decisions
    to the shared ``finish_coded`` (texts, exclusion, clocks, roll-up).
 """
@@ -511,7 +512,6 @@ def _favourable(c: _Ctx, orders: dict):
     conv_date = c.date_at(ev.last(c.is_type("CONVICTION")))
     i_fav = np.where(has_cov | (conv_date > c.date_at(i_fav)), -1, i_fav)
     i_acd = np.where(has_cov | (conv_date > c.date_at(i_acd)), -1, i_acd)
-    del conv_date
     has_fav, has_acd = i_fav >= 0, i_acd >= 0
     has_fav_kept = has_fav
     acd_date = c.date_at(i_acd)
@@ -582,7 +582,7 @@ def _favourable(c: _Ctx, orders: dict):
     appealable = use_acd | (
         appealable_lut[fav_type] & ~(dismissal_lut[fav_type] & on_appeal_lut[fav_cpl])
     )
-    del use_acd, acd_end, acd_id, fav_date, fav_id, acd_cpl, acd_expired, has_fav, has_acd
+    del acd_end, acd_id, fav_date, fav_id, acd_cpl, acd_expired, has_fav, has_acd
     del fav_type, fav_cpl, acd_date
     window_end = t_date + np.timedelta64(config.people_appeal_window_days, "D")
     i_app = ev.last(
@@ -603,10 +603,16 @@ def _favourable(c: _Ctx, orders: dict):
     lost = has_t & has_app & has_dec & ~for_people
     sealed_from = np.where(lost, c.date_at(i_dec), t_date)
     s_trig = np.where(lost, c.id_at(i_dec), t_id)
-    del lost, for_people, has_dec, has_app, t_id
+    del lost, for_people, has_dec, t_id
     live = has_t & ~app_pending & ~reversed_
     favourable = has_t & ~reversed_
     del reversed_
+    # the day the case ended (what a pending charge stops at, whatever sealing follows):
+    # the termination (the decision of a People's appeal it survived), an earlier
+    # conviction if it ended one (a vacatur); else the conviction or dismissal as covered
+    fav_end = np.where(use_acd | has_app, sealed_from, _nanmin(sealed_from, conv_date))
+    term_end = np.where(live, fav_end, _nanmin(conv_date, c.date_at(i_cov))).astype(_DAY)
+    del fav_end, use_acd, has_app, conv_date
     c.cands.add(
         app_pending,
         "APPEAL_PENDING",
@@ -650,7 +656,7 @@ def _favourable(c: _Ctx, orders: dict):
 
     c.cands.add(has_cov, "NOT_SEALED", c.date_at(i_cov), "COV", "COVERED", c.id_at(i_cov))
     evidence = (c50, c50_since, c50_trig, _rule("FAV_SEALED"), t_cpl, t_type)
-    return clock_acd, favourable, evidence, (acd_running_end, has_fav_kept)
+    return clock_acd, favourable, evidence, (acd_running_end, has_fav_kept, term_end)
 
 
 class _Conviction:
@@ -812,8 +818,8 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
 
     ``acd`` is (the end of each docket's running ACD, whether the docket has a favourable
     termination that still counts, whether it has a local proposal other than OPEN and
-    ACD_PENDING). Returns the clock and each docket's local (person-independent) status
-    and since.
+    ACD_PENDING, the day its case ended or NaT). Returns the clock and each docket's
+    local (person-independent) status and since.
     """
     ev, n, asof = c.ev, c.n, c.asof
     csa = cv.has & (cv.cls_in(c, CRIME_CLASSES) | cv.dwai)
@@ -849,12 +855,14 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
     del top_d, top_k, pend_arrest, pa_
     blocked = csa & (blk_key >= 0) & (blk_date > cv.date)
     del blk_date
-    # when each docket stops (stopped) pending: a non-pending one at its local since, a
-    # running ACD at its end (unless the docket would be OPEN again), an open case never
-    acd_end, has_fav, has_other = acd
+    # when each docket stops (stopped) pending: a non-pending one when its case ended
+    # (not after its local since; a later sealing does not move it), a running ACD at its
+    # end (unless the docket would be OPEN again), an open case never
+    acd_end, has_fav, has_other, term_end = acd
     acd_stops = (local_rank == RANK["ACD_PENDING"]) & (~has_fav | has_other | csa)
-    d_end = np.where(pend_docket, np.where(acd_stops, acd_end, NEVER), local_since).astype(_DAY)
-    del acd_stops, pend_docket
+    ended = _nanmin(local_since, term_end)
+    d_end = np.where(pend_docket, np.where(acd_stops, acd_end, NEVER), ended).astype(_DAY)
+    del acd_stops, pend_docket, ended, term_end
     csa_rows = np.flatnonzero(csa)
     free = np.full(n, NAT)
     free[csa_rows] = _later_arrests_max(c, _per_arrest_max(c, d_end), cv.date[csa_rows], csa_rows)
@@ -926,7 +934,7 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
         [
             _rule("CSA_NEVER"),
             _rule("CSA_INCARCERATED"),
-            _rule("CSA_WAITING"),
+            _rule("CSA_AWAITING_RELEASE"),
             _rule("CSA_SUPERVISION"),
             _rule("CSA_PENDING"),
             _ELIGIBLE,
@@ -1045,7 +1053,7 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
     n = c.n
     c.cands.add(np.ones(n, bool), "OPEN", c.a_date[c.d_arrest], "OPEN", "OPEN")
     orders = _orders(c)
-    clock_acd, favourable, evidence50, (acd_running_end, has_fav) = _favourable(c, orders)
+    clock_acd, favourable, evidence50, (acd_running_end, has_fav, term_end) = _favourable(c, orders)
     cv = _Conviction(c)
     expunged, clock_v55, evidence55 = _convictions(c, cv, orders)
     has_o59, o59_date, o59_id = orders.pop("o59")
@@ -1064,9 +1072,15 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
     c.cands = None
     person_c = _Candidates(n)
     clock_csa, local_rank, local_since = _clean_slate(
-        c, cv, best_l, favourable, expunged, person_c, (acd_running_end, has_fav, has_other)
+        c,
+        cv,
+        best_l,
+        favourable,
+        expunged,
+        person_c,
+        (acd_running_end, has_fav, has_other, term_end),
     )
-    del cv, favourable, expunged, acd_running_end, has_other
+    del cv, favourable, expunged, acd_running_end, has_other, term_end
     clock_s58 = _rule_160_58(
         c, best_l, local_rank, person_c, (local_since, has_fav, clock_acd, clock_v55)
     )

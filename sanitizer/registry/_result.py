@@ -158,6 +158,9 @@ RULE_TEXT = {
     "CSA_PENDING": "A later misdemeanour or felony charge of the same person is pending: "
     "Clean Slate sealing is blocked (CPL 160.57(1)(b)(iii)).",
     "CSA_WAITING": "Conviction not sealed; its Clean Slate clock is running (CPL 160.57).",
+    "CSA_AWAITING_RELEASE": "Conviction not sealed: its Clean Slate clock waits for the "
+    "release from incarceration on the related arrest's later conviction (no release "
+    "recorded); the clock starts on the release from that case (CPL 160.57(1)(b), (8)).",
     "PARTIALLY_SEALED": "Some but not all dockets of this arrest are excluded under the "
     "policy; the excluded dockets' events and derived data are excluded one by one. The "
     "legal basis of a partial termination is unsettled (no statute text found; "

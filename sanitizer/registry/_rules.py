@@ -39,9 +39,15 @@ listed in the report):
   person-level rules avoids circular dependencies between a person's arrests. A blocked
   clock elapses, if nothing else happens, when the last such charge stops pending: a
   running ACD at its end (unless the docket would then be OPEN again), an OPEN or
-  APPEAL_PENDING case never (no date). A charge that stopped pending did so at its local
-  status's ``since``, and the clock's eligible date is not before it (so CSA_ELIGIBLE's
-  ``since`` is when the last pending charge ended, as a replay shows).
+  APPEAL_PENDING case never (no date). A charge that stopped pending did so when its case
+  ended (``_Docket.term_end``), whatever sealing, motion order, interests-of-justice
+  denial or NOTICE followed: at its favourable termination (an ACD's deemed dismissal;
+  the decision of a People's appeal it survived, having been pending on appeal until
+  then), but at an earlier conviction on the docket if it terminated a conviction (a
+  vacatur, a verdict set aside); else at its conviction or dismissal as covered; without
+  any of these, at its local status's ``since``, and never after that ``since``. The
+  clock's eligible date is not before it (so CSA_ELIGIBLE's ``since`` is when the last
+  pending charge ended).
 * 160.58: the sealing starts at the earliest SEAL_160_58 order or 160.58 SEAL notice;
   the latest later F/M arrest of the person reopens it, and it reseals when every docket
   of that arrest is SEALED_160_50, SEALED_160_55 or EXPUNGED, from the latest of their
@@ -57,7 +63,8 @@ listed in the report):
 * Expungement: every matching (3)(k) paragraph proposes a date; the earliest wins (ties:
   the order (ii), (iii), (vi), (v), (i), (iv)).
 * A Clean Slate clock reset to a later conviction still being served (no RELEASE) is
-  CSA_WAITING naming that arrest, not CSA_INCARCERATED (kept for the docket's own sentence).
+  CSA_AWAITING_RELEASE naming that arrest, not CSA_INCARCERATED (kept for the docket's own
+  sentence).
 * 160.50(3)(k)(i) uses the art. 221 start date 1977-07-29 [M]; (k)(iv) (PL 240.37), when
   computed at all, runs from 2021-02-02 [M].
 """
@@ -178,6 +185,7 @@ class _Docket:
         self.clock_csa = NAT
         self.clock_s58 = NAT
         self.acd_end = NAT  # end of a running (not restored) ACD
+        self.term_end = NAT  # the day its case ended, by the disposition that ended it
         self.has_fav = False  # an entire-instrument favourable DISPOSITION that still counts
         self.cands: list[Cand] = []
         self.person_cands: list[Cand] = []
@@ -315,6 +323,11 @@ class _Docket:
             ij = denial_after(t_event)
             if live:
                 self.favourable = True
+                # the case ended at the termination (at the decision of a People's appeal
+                # it survived); one that ended a conviction (a vacatur) ended nothing new
+                self.term_end = sealed_from
+                if appeal is None and t_type != "ACD" and conv is not None:
+                    self.term_end = min(sealed_from, conv.date)
                 if t_date < cutoff and motion50 is None:
                     self.cands.append(
                         Cand(
@@ -342,6 +355,11 @@ class _Docket:
 
         if covered is not None:
             self.cands.append(Cand("NOT_SEALED", covered.date, "COV", "COVERED", covered.id))
+        if np.isnat(self.term_end):
+            # no favourable termination: the case ended at its conviction or its dismissal
+            # as covered, whatever sealing (160.55, expungement, a NOTICE) came later
+            ended = [e.date for e in (conv, covered) if e is not None]
+            self.term_end = min(ended) if ended else NAT
 
         # convictions
         self.conv = conv
@@ -505,10 +523,12 @@ class _Docket:
     def pending_end(self) -> np.datetime64:
         """When this docket stops (stopped) being a pending charge, if nothing else happens.
 
-        A docket that is not pending stopped at its local status's ``since``; an OPEN or
-        APPEAL_PENDING docket never stops (``NEVER``); a running ACD stops at its end,
-        unless the docket would then be OPEN again (its earlier favourable termination no
-        longer counts and no other rule gives it a status).
+        A docket that is not pending stopped when its case ended (``term_end``), not later
+        than its local status's ``since`` (a later sealing by motion, at the end of a
+        conditional discharge, a denial in the interests of justice or a NOTICE does not
+        move it); an OPEN or APPEAL_PENDING docket never stops (``NEVER``); a running ACD
+        stops at its end, unless the docket would then be OPEN again (its earlier
+        favourable termination no longer counts and no other rule gives it a status).
         """
         best = self.local_best()
         if best.status == "ACD_PENDING":
@@ -519,7 +539,7 @@ class _Docket:
                 return self.acd_end
         if best.status in PENDING_STATUSES:
             return NEVER
-        return best.since
+        return best.since if np.isnat(self.term_end) else min(best.since, self.term_end)
 
     def reseal_on(self) -> np.datetime64:
         """When this docket is (becomes) SEALED_160_50/55 or EXPUNGED if nothing else happens.
@@ -675,7 +695,7 @@ def _clean_slate(d: _Docket, a: _Arrest, pool, pending, pending_ends, asof) -> N
     elif not started:
         # this conviction's own clock started, but the reset rule ties it to a later
         # conviction whose sentence is still being served (no RELEASE yet): name that arrest
-        rule, detail = "CSA_WAITING", max(key for s, key in later if s == NOT_STARTED)
+        rule, detail = "CSA_AWAITING_RELEASE", max(key for s, key in later if s == NOT_STARTED)
     elif supervised and sup_end is None:
         rule = "CSA_SUPERVISION"
     else:

@@ -511,6 +511,9 @@ def test_clock_reset_to_another_arrests_sentence_names_that_arrest(engine):
     assert "no RELEASE yet" not in out.loc["A1", "reason"]
     assert "Related: A2" in out.loc["A1", "reason"]
     assert "restarted with a later conviction" in out.loc["A1", "reason"]
+    # it waits for the release on A2, not on a clock of its own (R5)
+    assert "clock is running" not in out.loc["A1", "reason"]
+    assert "starts on the release from that case" in out.loc["A1", "reason"]
     assert "no RELEASE yet" in out.loc["A2", "reason"]  # A2's own sentence is being served
 
 
@@ -637,3 +640,166 @@ def test_160_58_sealing_reopened_by_the_reviewers_felony_case(engine):
     row = one(engine, arr, ev, "2025-09-01")
     check(row, "COND_SEALED_160_58", "CPL 160.58", "2025-08-01")
     clocks(row, None, None, None, excluded=(True, False))
+
+
+# --- reviewer's defect R5 (each failed on registry-rules/1.2.0) ----------------------------
+# A Clean Slate clock blocked by a later pending charge elapses when that charge stops
+# pending: on the day of the disposition that ended it, whatever sealing follows later
+# (a motion order, the end of a conditional discharge, a denial in the interests of
+# justice, a NOTICE). Before the fix the blocked conviction's ``since`` moved to the later
+# sealing date on replays after it.
+
+
+def csa_eligible(engine, arr, ev, as_of, since, statute="CPL 160.57(1)(b)", **kw):
+    row = one(engine, arr, ev, as_of, **kw)
+    check(row, "CSA_ELIGIBLE_PENDING_NOTICE", statute, since)
+    clocks(row, None, None, None, excluded=(True, False))
+
+
+@ENGINES
+@pytest.mark.parametrize(
+    "ending",
+    [
+        # acquitted before CPL 160.50 took effect (1976): sealed only by the 2025 motion
+        (disp("ACQUITTAL", "1974-01-15"),),
+        # violation conviction before CPL 160.55 took effect (1991-11-01): likewise
+        (
+            {
+                "EVENT_TYPE": "CONVICTION",
+                "OFFENSE_CLASS": "VIOLATION",
+                "PENAL_LAW_SECTION": "PL 240.20",
+                "EVENT_DATE": "1974-01-15",
+            },
+        ),
+    ],
+    ids=["160.50-motion", "160.55-motion"],
+)
+def test_clean_slate_clock_not_moved_by_a_motion_sealing_the_blocking_charge(engine, ending):
+    # misdemeanour sentenced 1970-03-01 (clock 1973-03-01); the person's later arrest
+    # (1972-06-01) ended 1974-01-15 and was sealed by motion on 2025-04-01. Law: eligible
+    # from max(1973-03-01, 1974-01-15, operative 2024-11-16) = 2024-11-16
+    arr = arrests({"ARREST_DATE": "1969-06-01"}, {"ARREST_DATE": "1972-06-01"})
+    kind = (
+        "SEAL_160_50_MOTION" if ending[0]["EVENT_TYPE"] == "DISPOSITION" else "SEAL_160_55_MOTION"
+    )
+    ev = events(
+        *misdemeanour("1970-03-01"),
+        *({"ARREST_KEY": "A2", **e} for e in ending),
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "COURT_ORDER",
+            "ORDER_KIND": kind,
+            "EVENT_DATE": "2025-04-01",
+        },
+    )
+    row = one(engine, arr, ev, "2024-11-15")
+    check(row, "NOT_SEALED", None, "1970-03-01")
+    clocks(row, "2024-11-16", "2024-11-16", None)
+    for as_of in ("2024-11-16", "2025-03-31", "2025-04-01", "2026-01-01"):
+        csa_eligible(engine, arr, ev, as_of, "2024-11-16")
+    out = engine(arr, ev, "2026-01-01").by_arrest.set_index("ARREST_KEY")
+    assert out.loc["A2", "status"] in ("SEALED_160_50", "SEALED_160_55")
+    assert out.loc["A2", "since"] == pd.Timestamp("2025-04-01")
+
+
+@ENGINES
+def test_clean_slate_clock_not_moved_by_160_55_sealing_at_the_end_of_a_conditional_discharge(
+    engine,
+):
+    from sanitizer.registry import RulesConfig
+
+    # felony sentenced 2017-03-01 (8 years: 2025-03-01); the person's later misdemeanour
+    # arrest (2024-06-01) ended 2025-05-01 in a violation plea with a 1-year conditional
+    # discharge, sealed under 160.55 at its end (2026-05-01) by the configurable rule.
+    # Law: eligible from max(2025-03-01, 2025-05-01, 2024-11-16) = 2025-05-01
+    cd = RulesConfig(seal_160_55_at_cd_end=True)
+    arr = arrests({"ARREST_DATE": "2016-06-01", "LAW_CAT_CD": "F"}, {"ARREST_DATE": "2024-06-01"})
+    ev = events(
+        {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "FELONY_D", "EVENT_DATE": "2017-03-01"},
+        {"EVENT_TYPE": "SENTENCE", "EVENT_DATE": "2017-03-01"},
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "CONVICTION",
+            "OFFENSE_CLASS": "VIOLATION",
+            "PENAL_LAW_SECTION": "PL 240.20",
+            "EVENT_DATE": "2025-05-01",
+        },
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "SENTENCE",
+            "SUPERVISION": "CONDITIONAL_DISCHARGE",
+            "EVENT_DATE": "2025-05-01",
+        },
+    )
+    row = one(engine, arr, ev, "2025-04-30", config=cd)  # the later case is still open
+    check(row, "NOT_SEALED", None, "2017-03-01")
+    assert "A2" in row["reason"]
+    clocks(row, None, None, None)
+    for as_of in ("2025-05-01", "2026-04-30", "2026-05-01", "2027-01-01"):
+        csa_eligible(engine, arr, ev, as_of, "2025-05-01", config=cd)
+    out = engine(arr, ev, "2027-01-01", config=cd).by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A2"], "SEALED_160_55", "CPL 160.55", "2026-05-01")
+
+
+@ENGINES
+@pytest.mark.parametrize(
+    "ending, later",
+    [
+        (
+            disp("DISMISSAL", "2025-04-01"),
+            {"EVENT_TYPE": "SEALING_DENIED_IJ", "EVENT_DATE": "2025-05-01"},
+        ),
+        (
+            disp("DISMISSAL", "2025-04-01"),
+            {
+                "EVENT_TYPE": "NOTICE",
+                "NOTICE_ACTION": "UNSEAL",
+                "NOTICE_STATUTE": "CPL 160.50",
+                "EVENT_DATE": "2025-05-01",
+            },
+        ),
+        (
+            # PL 240.37 is expunged on a NOTICE only (default configuration)
+            {
+                "EVENT_TYPE": "CONVICTION",
+                "OFFENSE_CLASS": "VIOLATION",
+                "PENAL_LAW_SECTION": "PL 240.37",
+                "EVENT_DATE": "2025-04-01",
+            },
+            {
+                "EVENT_TYPE": "NOTICE",
+                "NOTICE_ACTION": "EXPUNGE",
+                "NOTICE_STATUTE": "CPL 160.50",
+                "EVENT_DATE": "2025-05-01",
+            },
+        ),
+        (
+            {
+                "EVENT_TYPE": "CONVICTION",
+                "OFFENSE_CLASS": "VIOLATION",
+                "PENAL_LAW_SECTION": "PL 240.20",
+                "EVENT_DATE": "2025-04-01",
+            },
+            disp("JUDGMENT_VACATED", "2025-05-01", CPL_SECTION="CPL 440.10"),
+        ),
+    ],
+    ids=["ij-denial", "unseal-notice", "expunge-notice", "vacated-violation"],
+)
+def test_clean_slate_clock_not_moved_by_what_follows_the_end_of_the_blocking_charge(
+    engine, ending, later
+):
+    # misdemeanour sentenced 2022-03-01 (clock 2025-03-01); the person's later arrest
+    # (2024-06-01) ended 2025-04-01, and something changed its status on 2025-05-01.
+    # Law: eligible from max(2025-03-01, 2025-04-01, 2024-11-16) = 2025-04-01
+    arr = arrests({"ARREST_DATE": "2022-01-01"}, {"ARREST_DATE": "2024-06-01"})
+    ev = events(
+        *misdemeanour("2022-03-01"), {"ARREST_KEY": "A2", **ending}, {"ARREST_KEY": "A2", **later}
+    )
+    row = one(engine, arr, ev, "2025-03-31")  # the later case is still open
+    check(row, "NOT_SEALED", None, "2022-03-01")
+    assert "A2" in row["reason"]
+    clocks(row, None, None, None)
+    for as_of in ("2025-04-01", "2025-04-30", "2025-05-01", "2026-01-01"):
+        csa_eligible(engine, arr, ev, as_of, "2025-04-01")
+    out = engine(arr, ev, "2026-01-01").by_arrest.set_index("ARREST_KEY")
+    assert out.loc["A2", "since"] == pd.Timestamp("2025-05-01")
