@@ -606,6 +606,8 @@ def _favourable(c: _Ctx, orders: dict):
     del lost, for_people, has_dec, t_id
     live = has_t & ~app_pending & ~reversed_
     favourable = has_t & ~reversed_
+    # what a 160.58 resealing reads: the termination, whatever its own sealing
+    fav58 = (np.where(live, sealed_from, NAT).astype(_DAY), np.where(live, s_trig, -1))
     del reversed_
     # the day the case ended (what a pending charge stops at, whatever sealing follows):
     # the termination (the decision of a People's appeal it survived), an earlier
@@ -656,7 +658,7 @@ def _favourable(c: _Ctx, orders: dict):
 
     c.cands.add(has_cov, "NOT_SEALED", c.date_at(i_cov), "COV", "COVERED", c.id_at(i_cov))
     evidence = (c50, c50_since, c50_trig, _rule("FAV_SEALED"), t_cpl, t_type)
-    return clock_acd, favourable, evidence, (acd_running_end, has_fav_kept, term_end)
+    return clock_acd, favourable, evidence, (acd_running_end, has_fav_kept, term_end), fav58
 
 
 class _Conviction:
@@ -681,7 +683,11 @@ class _Conviction:
 
 
 def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
-    """Expungement and 160.55: candidates, and the 160.55 sealing evidence."""
+    """Expungement and 160.55: candidates, and the 160.55 sealing evidence.
+
+    Also returns what a 160.58 resealing reads of a violation conviction: its day and
+    trigger (NaT and -1 without one), whatever its own sealing.
+    """
     ev, n, asof, config = c.ev, c.n, c.asof, c.config
     has_m55, m55_date, m55_id = orders["m55"]
     conv_date, conv_id = cv.date, cv.id
@@ -739,6 +745,7 @@ def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
     del take_comp, exp_rule, exp_since, has_cexp, has_nexp, nexp_date, i_nexp
 
     viol = cv.has & cv.cls_in(c, VIOLATION_CLASSES) & ~cv.dwai
+    v58 = (np.where(viol, conv_date, NAT).astype(_DAY), np.where(viol, conv_id, -1))
     use_cd = (
         config.seal_160_55_at_cd_end
         & cv.has_sent
@@ -765,7 +772,7 @@ def _convictions(c: _Ctx, cv: _Conviction, orders: dict):
     by_m55 = pre55 & has_m55 & (m55_date >= seal_date)
     c55_since = np.where(by_m55, m55_date, seal_date)
     c55_trig = np.where(by_m55, m55_id, trig55)
-    return expunged, clock_v55, (c55, c55_since, c55_trig, rule55, -1, -1)
+    return expunged, clock_v55, (c55, c55_since, c55_trig, rule55, -1, -1), v58
 
 
 def _evidence(c: _Ctx, computed: dict) -> None:
@@ -962,9 +969,15 @@ def _clean_slate(c: _Ctx, cv: _Conviction, best_l: dict, favourable, expunged, p
 def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c, local) -> np.ndarray:
     """160.58: conditional sealing, reopened by a later F/M arrest, resealed if it ends well.
 
-    ``local`` is (each docket's local since, whether it has a favourable termination that
-    still counts, its ACD and 160.55 clocks). Returns the 160.58 clock: the date a reopened
-    sealing reseals if nothing else happens (the rearrest's last docket sealed).
+    It reseals when every docket of the rearrest has terminated favourably or by a
+    violation, from the latest of those days (``tr``; ``_rules`` module docstring and
+    ``_Docket.ended_well``): per docket the earliest of its favourable termination that
+    still counts, its violation conviction (each whatever its own sealing) and the
+    ``since`` of a SEALED_160_50/55 or EXPUNGED local status (ties in that order).
+    ``local`` is (the day and trigger of each docket's favourable termination, of its
+    violation conviction, whether it has a favourable termination that still counts, the
+    end of its running ACD). Returns the 160.58 clock: the date a reopened sealing reseals
+    if nothing else happens (the rearrest's last docket terminated).
     """
     ev, n = c.ev, c.n
     date = ev.date
@@ -991,20 +1004,32 @@ def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c, local) -> np.ndarr
     top_d, top_k = _top2(c.person[fa], c.a_date[fa], c.key_rank[fa], c.n_people)
     r_date, r_key = _other_latest(top_d, top_k, c.d_person, c.key_rank[c.d_arrest])
     has_r = has_to & (r_key >= 0) & (r_date > to_date)
-    # resealing: every docket of the rearrest is SEALED_160_50/55 or EXPUNGED
-    reseal_ok = np.ones(c.n_a, bool)
+    # the day each docket terminated favourably or by violation (NaT: it has not), and
+    # its trigger: the earliest of the three, ties in the order favourable, violation,
+    # sealed status
+    (fav_day, fav_trig), (v_day, v_trig), has_fav, acd_running_end = local
     resealing = np.isin(local_rank, [RANK[s] for s in RESEALING_STATUSES])
-    reseal_ok[c.d_arrest[~resealing]] = False
-    # the rearrest's latest docket by (since, docket id); dockets are numbered in
+    s_day = np.where(resealing, best_l["since"], NAT).astype(_DAY)
+    use_v = ~np.isnat(v_day) & (np.isnat(fav_day) | (v_day < fav_day))
+    d_tr = np.where(use_v, v_day, fav_day).astype(_DAY)
+    d_trig = np.where(use_v, v_trig, fav_trig)
+    use_s = ~np.isnat(s_day) & (np.isnat(d_tr) | (s_day < d_tr))
+    d_tr = np.where(use_s, s_day, d_tr).astype(_DAY)
+    d_trig = np.where(use_s, best_l["trigger"], d_trig)
+    del fav_day, fav_trig, v_day, v_trig, use_v, s_day, use_s
+    ended = ~np.isnat(d_tr)
+    # resealing: every docket of the rearrest has so terminated
+    reseal_ok = np.ones(c.n_a, bool)
+    reseal_ok[c.d_arrest[~ended]] = False
+    # the rearrest's latest docket by (tr, docket id); dockets are numbered in
     # (arrest, docket id) order, so the docket number breaks the ties
-    local_since = best_l["since"]
-    last = np.lexsort((np.arange(n), local_since.astype(np.int64), c.d_arrest))
+    last = np.lexsort((np.arange(n), d_tr.astype(np.int64), c.d_arrest))
     la = c.d_arrest[last]
     tail = last[np.r_[la[1:] != la[:-1], True]] if n else last
     tr_since = np.full(c.n_a, NAT)
     tr_trig = np.full(c.n_a, -1, dtype=np.int64)
-    tr_since[c.d_arrest[tail]] = local_since[tail]
-    tr_trig[c.d_arrest[tail]] = best_l["trigger"][tail]
+    tr_since[c.d_arrest[tail]] = d_tr[tail]
+    tr_trig[c.d_arrest[tail]] = d_trig[tail]
     r_arrest = c.arrest_by_rank[np.maximum(r_key, 0)]
     resealed = has_r & reseal_ok[r_arrest]
     r_keys = np.where(has_r, r_arrest, -1)
@@ -1038,12 +1063,11 @@ def _rule_160_58(c: _Ctx, best_l: dict, local_rank, person_c, local) -> np.ndarr
         "S58_REARREST",
         detail=r_keys,
     )
-    # when each docket is (becomes) SEALED_160_50/55 or EXPUNGED if nothing else happens:
-    # its since if it is, else the end of its running ACD (if no earlier favourable
-    # termination decides it) or of its 160.55 conditional discharge
-    local_since, has_fav, clock_acd, clock_v55 = local
-    clocks = _nanmin(np.where(has_fav, NAT, clock_acd), clock_v55)
-    d_reseal = np.where(resealing, local_since, np.where(np.isnat(clocks), NEVER, clocks))
+    # when each docket terminates (terminated) well if nothing else happens: its tr if
+    # it did, else the end of its running ACD (if no earlier favourable termination
+    # decides it)
+    acd_day = np.where(has_fav, NAT, acd_running_end)
+    d_reseal = np.where(ended, d_tr, np.where(np.isnat(acd_day), NEVER, acd_day))
     a_reseal = _per_arrest_max(c, d_reseal.astype(_DAY))[r_arrest]
     return np.where(has_r & ~resealed & (a_reseal < NEVER), a_reseal, NAT)
 
@@ -1053,9 +1077,11 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
     n = c.n
     c.cands.add(np.ones(n, bool), "OPEN", c.a_date[c.d_arrest], "OPEN", "OPEN")
     orders = _orders(c)
-    clock_acd, favourable, evidence50, (acd_running_end, has_fav, term_end) = _favourable(c, orders)
+    clock_acd, favourable, evidence50, (acd_running_end, has_fav, term_end), fav58 = _favourable(
+        c, orders
+    )
     cv = _Conviction(c)
-    expunged, clock_v55, evidence55 = _convictions(c, cv, orders)
+    expunged, clock_v55, evidence55, v58 = _convictions(c, cv, orders)
     has_o59, o59_date, o59_id = orders.pop("o59")
     del orders
     computed = {
@@ -1080,11 +1106,11 @@ def _decide(inp: Inputs, asof, config: RulesConfig) -> Decisions:
         person_c,
         (acd_running_end, has_fav, has_other, term_end),
     )
-    del cv, favourable, expunged, acd_running_end, has_other, term_end
+    del cv, favourable, expunged, has_other, term_end
     clock_s58 = _rule_160_58(
-        c, best_l, local_rank, person_c, (local_since, has_fav, clock_acd, clock_v55)
+        c, best_l, local_rank, person_c, (fav58, v58, has_fav, acd_running_end)
     )
-    del local_rank, local_since, has_fav
+    del local_rank, local_since, has_fav, fav58, v58, acd_running_end
     final = _merge(best_l, person_c.best())
     del best_l, person_c
     later = np.flatnonzero(~c.known)

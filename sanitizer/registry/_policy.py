@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Bumped whenever a rule of the engine changes meaning; part of ``RULES_VERSION``.
-ENGINE_VERSION = "registry-rules/1.2.1"
+ENGINE_VERSION = "registry-rules/1.2.2"
 
 #: Every status, in precedence order (SEALING_RULES.md, "Statuses"): a docket takes the
 #: first status whose rule applies.

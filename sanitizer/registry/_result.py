@@ -17,7 +17,8 @@ Semantics of the two date columns (CONTRACT.md, "Status fields"):
 * ``seals_on`` (policy-free): the earliest future date on which a waiting-period rule (an
   ACD running out, a Clean Slate clock elapsing into CSA_ELIGIBLE_PENDING_NOTICE, the
   configurable end of a 160.55 conditional discharge, or a 160.58 sealing reopened by a
-  rearrest resealing when that rearrest's running ACD or conditional discharge ends)
+  rearrest resealing when that rearrest's running ACD ends; a rearrest that ended in a
+  violation reseals it at the conviction, whenever its own 160.55 sealing follows)
   gives the docket a status of higher precedence than its current one, if nothing else
   happens. "Nothing else happens" includes: an open case (OPEN, APPEAL_PENDING) stays
   pending, so a Clean Slate clock it blocks has no date, while a later charge on a running

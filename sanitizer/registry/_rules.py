@@ -50,11 +50,28 @@ listed in the report):
   pending charge ended).
 * 160.58: the sealing starts at the earliest SEAL_160_58 order or 160.58 SEAL notice;
   the latest later F/M arrest of the person reopens it, and it reseals when every docket
-  of that arrest is SEALED_160_50, SEALED_160_55 or EXPUNGED, from the latest of their
-  dates. Court orders are honoured as recorded, whether or not a conviction is on file.
-  If nothing else happens, a reopened sealing reseals when the rearrest's last docket is
-  sealed: a running ACD at its end (no earlier favourable termination deciding it), a
-  160.55 conditional discharge at its end; otherwise never (no date).
+  of that arrest has terminated favourably (160.50) or by a violation (160.55), from the
+  latest of the days they so terminated (the pseudo-code's ``tr``). Read literally, that
+  is a fact about how the case *ended*, not about the rearrest's own sealing, so the day
+  a docket terminated is (the earliest of):
+
+  - its favourable termination that still counts (``_Docket.fav58``): the DISPOSITION,
+    the deemed dismissal of an ACD that ran its course, or the decision of a People's
+    appeal it survived (until then it had not terminated favourably under 160.50(3));
+    even when its own sealing then needs a pre-1976 motion (dated the termination, not
+    the motion order) or was denied in the interests of justice;
+  - its violation or traffic-infraction conviction (not DWAI, which 160.55 excludes):
+    the conviction date, even when its own 160.55 sealing waits for the end of a
+    conditional discharge (``seal_160_55_at_cd_end`` dates only the violation's own
+    sealing), needs a pre-1991 motion or was denied in the interests of justice;
+  - its status's ``since`` when that is SEALED_160_50, SEALED_160_55 (e.g. a NOTICE
+    alone) or EXPUNGED (a (3)(k) expungement deems the case terminated in favour).
+
+  A later UNSEAL NOTICE of the rearrest's own 160.50/160.55 sealing does not undo how
+  its case ended. Court orders are honoured as recorded, whether or not a conviction is
+  on file. If nothing else happens, a reopened sealing reseals when the rearrest's last
+  docket terminates: a running ACD at its end (no earlier favourable termination
+  deciding it); otherwise never (no date).
 * NOTICEs: SEAL (statute 160.50/55/57/58/59) is evidence of that sealing from its date and
   makes the status NOTICE_CONFIRMED; UNSEAL cancels that statute's sealing evidence dated
   on or before it (the docket is then NOT_SEALED, or UNSEALED_160_58_REARREST for 160.58);
@@ -187,6 +204,8 @@ class _Docket:
         self.acd_end = NAT  # end of a running (not restored) ACD
         self.term_end = NAT  # the day its case ended, by the disposition that ended it
         self.has_fav = False  # an entire-instrument favourable DISPOSITION that still counts
+        self.fav58 = None  # (day, trigger) of a favourable termination that still counts
+        self.v58 = None  # (day, trigger) of a violation conviction (160.55, not DWAI)
         self.cands: list[Cand] = []
         self.person_cands: list[Cand] = []
         self.favourable = False
@@ -323,6 +342,8 @@ class _Docket:
             ij = denial_after(t_event)
             if live:
                 self.favourable = True
+                # what a 160.58 resealing reads: the termination, whatever its own sealing
+                self.fav58 = (sealed_from, trig)
                 # the case ended at the termination (at the decision of a People's appeal
                 # it survived); one that ended a conviction (a vacatur) ended nothing new
                 self.term_end = sealed_from
@@ -396,6 +417,8 @@ class _Docket:
             sent = self.last(lambda e: e.type == "SENTENCE")
             self.sent = sent
             if cls in VIOLATION_CLASSES and not dwai:
+                # what a 160.58 resealing reads: the conviction, whatever its own sealing
+                self.v58 = (conv.date, conv.id)
                 if (
                     cfg.seal_160_55_at_cd_end
                     and sent is not None
@@ -541,19 +564,37 @@ class _Docket:
             return NEVER
         return best.since if np.isnat(self.term_end) else min(best.since, self.term_end)
 
-    def reseal_on(self) -> np.datetime64:
-        """When this docket is (becomes) SEALED_160_50/55 or EXPUNGED if nothing else happens.
+    def ended_well(self):
+        """(day, trigger) this docket terminated favourably or by violation; None if not.
 
-        Its ``since`` if it already is; else the earliest of a running ACD's end (when no
-        earlier favourable termination decides the docket) and a 160.55 conditional
-        discharge's end; else ``NEVER``.
+        What reseals a reopened 160.58 sealing (module docstring): the earliest of its
+        favourable termination that still counts, its violation conviction and, for a
+        SEALED_160_50/55 or EXPUNGED status, that status's ``since`` (ties in that order).
+        Its own sealing (a conditional discharge's end, a motion order, a denial in the
+        interests of justice, an UNSEAL NOTICE) does not move or cancel it.
         """
+        options = [(x[0], i, x[1]) for i, x in enumerate((self.fav58, self.v58)) if x]
         best = self.local_best()
         if best.status in RESEALING_STATUSES:
-            return best.since
-        clocks = [self.clock_v55] + ([] if self.has_fav else [self.clock_acd])
-        clocks = [x for x in clocks if not np.isnat(x)]
-        return min(clocks) if clocks else NEVER
+            options.append((best.since, 2, best.trigger))
+        if not options:
+            return None
+        day, _, trigger = min(options, key=lambda o: (o[0], o[1]))
+        return day, trigger
+
+    def reseal_on(self) -> np.datetime64:
+        """When this docket terminates (terminated) well for 160.58 if nothing else happens.
+
+        The day of ``ended_well`` if it already did; else a running ACD's end (its deemed
+        dismissal, when no earlier favourable termination decides the docket); else
+        ``NEVER``.
+        """
+        ended = self.ended_well()
+        if ended is not None:
+            return ended[0]
+        if not self.has_fav and not np.isnat(self.acd_end):
+            return self.acd_end
+        return NEVER
 
 
 class _Arrest(NamedTuple):
@@ -734,16 +775,17 @@ def _rule_160_58(d: _Docket, a: _Arrest, known, dockets) -> None:
         )
         return
     r = max(rearrests, key=lambda x: (x.date, x.key))
-    bests = [(x.local_best(), x.docket_id) for x in dockets[r.key]]
-    if all(b.status in RESEALING_STATUSES for b, _ in bests):
-        last, _ = max(bests, key=lambda b: (b[0].since, b[1]))
+    ends = [(x.ended_well(), x.docket_id) for x in dockets[r.key]]
+    if all(e is not None for e, _ in ends):
+        # resealed on the day the rearrest's case terminated (its last docket: "tr")
+        (tr, trigger), _ = max(ends, key=lambda e: (e[0][0], e[1]))
         d.person_cands.append(
             Cand(
                 "COND_SEALED_160_58",
-                last.since,
+                tr,
                 "S58",
                 "S58_RESEALED",
-                last.trigger,
+                trigger,
                 detail=r.key,
                 confirmed=d.confirmed58,
             )
@@ -752,7 +794,7 @@ def _rule_160_58(d: _Docket, a: _Arrest, known, dockets) -> None:
         d.person_cands.append(
             Cand("UNSEALED_160_58_REARREST", r.date, "S58", "S58_REARREST", detail=r.key)
         )
-        # if nothing else happens, it reseals when the rearrest's last docket is sealed
+        # if nothing else happens, it reseals when the rearrest's last docket terminates
         reseal = max(x.reseal_on() for x in dockets[r.key])
         if reseal < NEVER:
             d.clock_s58 = reseal

@@ -803,3 +803,162 @@ def test_clean_slate_clock_not_moved_by_what_follows_the_end_of_the_blocking_cha
         csa_eligible(engine, arr, ev, as_of, "2025-04-01")
     out = engine(arr, ev, "2026-01-01").by_arrest.set_index("ARREST_KEY")
     assert out.loc["A2", "since"] == pd.Timestamp("2025-05-01")
+
+
+# --- reviewer's defects R6/R7 (each failed on registry-rules/1.2.1) ----------------------
+# A 160.58 sealing reopened by a later F/M arrest comes back "since tr", the day that
+# arrest's case terminated favourably (160.50) or by a violation (160.55): a fact about how
+# the case ended, not about the rearrest's own sealing. Before the fix it resealed only
+# when the rearrest was itself SEALED_160_50/55 or EXPUNGED, from that sealing's date: at
+# the end of a conditional discharge (R6), at a motion order, or never after a denial in
+# the interests of justice (R7).
+def reopened_160_58(*rearrest):
+    """A 160.58 order of 2024-01-01 (E003) reopened by an M arrest of 2024-10-01 (A2)."""
+    arr = arrests({"ARREST_DATE": "2023-01-01"}, {"ARREST_DATE": "2024-10-01"})
+    ev = events(
+        *misdemeanour("2023-06-01", PENAL_LAW_SECTION="PL 220.03"),
+        {"EVENT_TYPE": "COURT_ORDER", "ORDER_KIND": "SEAL_160_58", "EVENT_DATE": "2024-01-01"},
+        *({"ARREST_KEY": "A2", **e} for e in rearrest),
+    )
+    return arr, ev
+
+
+def violation(date="2025-03-01"):
+    return {
+        "EVENT_TYPE": "CONVICTION",
+        "OFFENSE_CLASS": "VIOLATION",
+        "PENAL_LAW_SECTION": "PL 240.20",
+        "EVENT_DATE": date,
+    }
+
+
+def resealed_58(engine, arr, ev, as_of, since, trigger, **kw):
+    row = one(engine, arr, ev, as_of, **kw)
+    check(row, "COND_SEALED_160_58", "CPL 160.58", since)
+    assert row["trigger_event_id"] == trigger
+    assert "A2" in row["reason"]
+    clocks(row, None, None, None, excluded=(True, False))
+
+
+def unsealed_58(engine, arr, ev, as_of, seals_on=None, **kw):
+    row = one(engine, arr, ev, as_of, **kw)
+    check(row, "UNSEALED_160_58_REARREST", None, "2024-10-01")
+    assert "A2" in row["reason"]
+    clocks(row, seals_on, seals_on, None)
+
+
+@ENGINES
+def test_160_58_reseals_at_a_violation_plea_not_at_the_end_of_its_conditional_discharge(engine):
+    from sanitizer.registry import RulesConfig
+
+    # R6: plea to PL 240.20 on 2025-03-01 (E004) with a one-year conditional discharge
+    # (E005). tr = 2025-03-01; the discharge-end setting dates only the violation's own
+    # 160.55 sealing (2026-03-01)
+    cd = RulesConfig(seal_160_55_at_cd_end=True)
+    arr, ev = reopened_160_58(
+        violation(),
+        {
+            "EVENT_TYPE": "SENTENCE",
+            "SUPERVISION": "CONDITIONAL_DISCHARGE",
+            "EVENT_DATE": "2025-03-01",
+        },
+    )
+    unsealed_58(engine, arr, ev, "2025-02-28", config=cd)  # the rearrest is open
+    for as_of in ("2025-03-01", "2025-09-01", "2026-02-28", "2026-03-01", "2026-06-01"):
+        resealed_58(engine, arr, ev, as_of, "2025-03-01", "E004", config=cd)
+        # the same as without the setting
+        resealed_58(engine, arr, ev, as_of, "2025-03-01", "E004")
+    # the violation's own records: sealed at the end of the discharge under the setting
+    out = engine(arr, ev, "2026-02-28", config=cd).by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A2"], "NOT_SEALED", None, "2025-03-01")
+    assert out.loc["A2", "seals_on"] == pd.Timestamp("2026-03-01")
+    out = engine(arr, ev, "2026-03-01", config=cd).by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A2"], "SEALED_160_55", "CPL 160.55", "2026-03-01")
+
+
+@ENGINES
+@pytest.mark.parametrize("cd_end", [False, True], ids=["default", "cd-end"])
+def test_160_58_reseals_at_a_violation_plea_whose_160_55_sealing_was_denied(engine, cd_end):
+    from sanitizer.registry import RulesConfig
+
+    # R7: plea to PL 240.20 on 2025-03-01 (E004), its 160.55 sealing denied in the
+    # interests of justice on 2025-03-10 (E005). The case still terminated by violation
+    config = RulesConfig(seal_160_55_at_cd_end=cd_end)
+    arr, ev = reopened_160_58(
+        violation(), {"EVENT_TYPE": "SEALING_DENIED_IJ", "EVENT_DATE": "2025-03-10"}
+    )
+    unsealed_58(engine, arr, ev, "2025-02-28", config=config)
+    for as_of in ("2025-03-01", "2025-03-09", "2025-03-10", "2025-06-01", "2027-01-01"):
+        resealed_58(engine, arr, ev, as_of, "2025-03-01", "E004", config=config)
+    out = engine(arr, ev, "2025-06-01", config=config).by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A2"], "SEALING_DENIED_IJ", None, "2025-03-10")
+
+
+@ENGINES
+def test_160_58_reseals_at_a_favourable_termination_whose_160_50_sealing_was_denied(engine):
+    # R7, favourable branch: dismissal 2025-03-01 (E004), sealing denied 2025-03-10
+    arr, ev = reopened_160_58(
+        disp("DISMISSAL", "2025-03-01"),
+        {"EVENT_TYPE": "SEALING_DENIED_IJ", "EVENT_DATE": "2025-03-10"},
+    )
+    unsealed_58(engine, arr, ev, "2025-02-28")
+    for as_of in ("2025-03-01", "2025-03-10", "2026-01-01"):
+        resealed_58(engine, arr, ev, as_of, "2025-03-01", "E004")
+    # an ACD (2025-03-01, E004) whose sealing is denied (2025-04-01) reseals at its deemed
+    # dismissal (2025-09-01), which is also its foreseen date while it runs
+    arr, ev = reopened_160_58(
+        disp("ACD_GRANTED", "2025-03-01"),
+        {"EVENT_TYPE": "SEALING_DENIED_IJ", "EVENT_DATE": "2025-04-01"},
+    )
+    for as_of in ("2025-03-01", "2025-04-01", "2025-08-31"):
+        unsealed_58(engine, arr, ev, as_of, seals_on="2025-09-01")
+    for as_of in ("2025-09-01", "2026-01-01"):
+        resealed_58(engine, arr, ev, as_of, "2025-09-01", "E004")
+    out = engine(arr, ev, "2026-01-01").by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A2"], "SEALING_DENIED_IJ", None, "2025-09-01")
+
+
+@ENGINES
+def test_160_58_resealed_at_a_violation_plea_keeps_its_since_after_a_vacatur(engine):
+    # plea to PL 240.20 on 2025-03-01 (E004), vacated and dismissed 2025-05-01: the case
+    # terminated by violation on 2025-03-01, and a replay after the vacatur says so too
+    arr, ev = reopened_160_58(
+        violation(), disp("JUDGMENT_VACATED", "2025-05-01", CPL_SECTION="CPL 440.10")
+    )
+    for as_of in ("2025-03-01", "2025-04-30", "2025-05-01", "2026-01-01"):
+        resealed_58(engine, arr, ev, as_of, "2025-03-01", "E004")
+    out = engine(arr, ev, "2026-01-01").by_arrest.set_index("ARREST_KEY")
+    check(out.loc["A2"], "SEALED_160_50", "CPL 160.50(3)(f)", "2025-05-01")
+
+
+@ENGINES
+@pytest.mark.parametrize(
+    "ending, kind",
+    [
+        (disp("ACQUITTAL", "1974-01-15"), "SEAL_160_50_MOTION"),
+        (violation("1974-01-15"), "SEAL_160_55_MOTION"),
+    ],
+    ids=["160.50-motion", "160.55-motion"],
+)
+def test_160_58_reseals_at_the_termination_not_at_a_motion_order_sealing_it(engine, ending, kind):
+    # a (test-only, pre-statute) 160.58 order of 1970 (E002) reopened by an M arrest of
+    # 1972-06-01 that ended 1974-01-15 (E003), before 160.50 / 160.55 took effect, so that
+    # its own sealing came only with the motion order of 2025-04-01 (E004)
+    arr = arrests({"ARREST_DATE": "1969-01-01"}, {"ARREST_DATE": "1972-06-01"})
+    ev = events(
+        {"EVENT_TYPE": "CONVICTION", "OFFENSE_CLASS": "MISDEMEANOR", "EVENT_DATE": "1969-06-01"},
+        {"EVENT_TYPE": "COURT_ORDER", "ORDER_KIND": "SEAL_160_58", "EVENT_DATE": "1970-01-01"},
+        {"ARREST_KEY": "A2", **ending},
+        {
+            "ARREST_KEY": "A2",
+            "EVENT_TYPE": "COURT_ORDER",
+            "ORDER_KIND": kind,
+            "EVENT_DATE": "2025-04-01",
+        },
+    )
+    for as_of in ("1974-01-15", "2025-03-31", "2025-04-01", "2026-01-01"):
+        row = one(engine, arr, ev, as_of)
+        check(row, "COND_SEALED_160_58", "CPL 160.58", "1974-01-15")
+        assert row["trigger_event_id"] == "E003"
+    out = engine(arr, ev, "2026-01-01").by_arrest.set_index("ARREST_KEY")
+    assert out.loc["A2", "since"] == pd.Timestamp("2025-04-01")
