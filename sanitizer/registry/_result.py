@@ -209,7 +209,7 @@ _REGIME = {
 _DESTROY = frozenset({"SEALED_160_50", "SEALED_160_55", "EXPUNGED_160_50_5"})
 _DETAIL_PREFIX = {
     "S58_REARREST": " Reopening arrest: ",
-    "S58_RESEALED": " Rearrest that ended favourably: ",
+    "S58_RESEALED": " Rearrest that ended favourably or in a violation: ",
     "CSA_PENDING": " Pending arrest: ",
     "PARTIALLY_SEALED": " Excluded dockets: ",
 }
