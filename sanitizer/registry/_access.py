@@ -464,10 +464,11 @@ def decide_access(
     grants : DataFrame
         The ``access_grants`` table.
     tables : mapping of DataFrame, optional
-        The input tables, home-recorded events included (at least ``arrests`` and
-        ``court_events``): the supervision record a PAROLE_SUPERVISION or
-        PROBATION_SUPERVISION_ARREST_DURING grant needs for a COURT_ORDER_ONLY record,
-        read only then. Without them such a grant opens no such record.
+        ``arrests`` and ``court_events``, home-recorded events included: the whole input
+        tables or only the record's person's rows (all that is read): the supervision
+        record a PAROLE_SUPERVISION or PROBATION_SUPERVISION_ARREST_DURING grant needs for
+        a COURT_ORDER_ONLY record, read only then. Without them such a grant opens no such
+        record.
     """
     key = request.arrest_key
     no_access = P_NO_ACCESS.format(

@@ -459,24 +459,21 @@ class Registry:
         return snapshot
 
     def person_result(
-        self, merged: Tables, arrest_key: str, as_of: date, person_id: str | None = None
+        self, merged: Tables, arrest_key: str, as_of: date, rows: Mapping | None = None
     ) -> RegistryResult:
         """The reference engine on one person's rows: exact, and fast at any scale.
 
         ``merged`` already holds the home's recorded events (``with_recorded_events``);
         callers that need the tables again merge once and pass them here, and callers that
-        already looked the arrest up pass its ``person_id``.
+        already hold the person's rows (:func:`_person_rows`) pass those.
         """
-        arrests = merged["arrests"]
-        if person_id is None:
+        if rows is None:
+            arrests = merged["arrests"]
             match = arrests.loc[arrests["ARREST_KEY"] == arrest_key, "PERSON_ID"]
             if match.empty:
                 raise KeyError(arrest_key)
-            person_id = match.iloc[0]
-        person_arrests = arrests[arrests["PERSON_ID"] == person_id]
-        events = merged["court_events"]
-        person_events = events[isin(events["ARREST_KEY"], person_arrests["ARREST_KEY"])]
-        return evaluate_reference(person_arrests, person_events, as_of, self.config)
+            rows = _person_rows(merged, match.iloc[0])
+        return evaluate_reference(rows["arrests"], rows["court_events"], as_of, self.config)
 
     def explain(self, tables: Tables, arrest_key: str, as_of: date, policy: str = "strict") -> dict:
         """One arrest's status and why (``registry explain``)."""
@@ -687,21 +684,22 @@ class Registry:
         arrests = merged["arrests"]
         mine = arrests["ARREST_KEY"] == request.arrest_key
         found = arrests.loc[mine, ["PERSON_ID", "ARREST_DATE"]]
-        result, record_status, after_as_of = None, None, False
+        result, record_status, rows, after_as_of = None, None, None, False
         if not found.empty:  # one look-up of the arrest: its person and date
             person_id, arrested = found.iloc[0]
             after_as_of = pd.Timestamp(arrested).date() > request.as_of
             if not after_as_of:
-                result = self.person_result(merged, request.arrest_key, request.as_of, person_id)
+                # the person's rows, read once: the engine's input and the supervision
+                # record the gate checks for every docket it decides
+                rows = _person_rows(merged, person_id)
+                result = self.person_result(merged, request.arrest_key, request.as_of, rows)
                 record_status = result.explain(request.arrest_key)
                 record_status["person_id"] = person_id
         grants = tables["access_grants"]
-        decision = decide_access(request, record_status, grants, merged)
+        decision = decide_access(request, record_status, grants, rows)
         record, withheld = None, []
         if decision.granted:
-            withheld = _withheld_dockets(
-                request, result, record_status["person_id"], grants, merged
-            )
+            withheld = _withheld_dockets(request, result, record_status["person_id"], grants, rows)
             record = self._record(merged, request, withheld)
         seq = self.audit.append(
             {
@@ -807,12 +805,23 @@ def _check_access_clock_locked(conn, as_of: date) -> None:
         raise BadInput(MSG_AS_OF_ACCESS.format(as_of=as_of, newest=newest))
 
 
+def _person_rows(merged: Tables, person_id: str) -> dict[str, pd.DataFrame]:
+    """One person's ``arrests`` and ``court_events`` (a few rows out of millions)."""
+    arrests = merged["arrests"]
+    person_arrests = arrests[arrests["PERSON_ID"] == person_id]
+    events = merged["court_events"]
+    return {
+        "arrests": person_arrests,
+        "court_events": events[isin(events["ARREST_KEY"], person_arrests["ARREST_KEY"])],
+    }
+
+
 def _withheld_dockets(
     request: AccessRequest,
     result: RegistryResult,
     person_id: str,
     grants: pd.DataFrame,
-    tables: Tables,
+    rows: Mapping,
 ) -> list[str]:
     """The sealed dockets of a granted arrest that this request does not open.
 
@@ -835,6 +844,6 @@ def _withheld_dockets(
             "statute": statute,
             "access_regime": docket.access_regime,
         }
-        if not decide_access(request, status, grants, tables).granted:
+        if not decide_access(request, status, grants, rows).granted:
             withheld.append("" if pd.isna(docket.DOCKET_ID) else str(docket.DOCKET_ID))
     return sorted(withheld)
